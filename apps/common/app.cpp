@@ -1,0 +1,51 @@
+#include "common/app.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "core/error.hpp"
+#include "pki/version.hpp"
+
+namespace app {
+
+int run(const std::string& tool, const std::string& description, int argc, char** argv,
+        const std::function<void(CLI::App&, Common&)>& define) {
+  CLI::App cli(description, tool);
+  Common common;
+  const char* env_home = std::getenv("IOT_PKI_HOME");
+  common.home = env_home != nullptr && *env_home != '\0' ? env_home : "./pki";
+  cli.set_version_flag("--version", std::string(tool) + " " + pki::kVersion);
+  cli.add_option("--home", common.home, "PKI home directory (env IOT_PKI_HOME, default ./pki)");
+  cli.add_flag("--json", common.json, "Machine-readable output on stdout");
+  cli.require_subcommand(1);
+  try {
+    define(cli, common);
+    cli.parse(argc, argv);
+    return 0;
+  } catch (const CLI::Success& e) {
+    return cli.exit(e);  // --help, --version (all derive from Success)
+  } catch (const CLI::ParseError& e) {
+    std::cerr << tool << ": error: " << e.what() << "\n"
+              << "Run '" << tool << " --help' for usage.\n";
+    return static_cast<int>(pki::Exit::usage);
+  } catch (const pki::Error& e) {
+    std::cerr << tool << ": error: " << e.what() << "\n";
+    return e.exit_status();
+  } catch (const std::exception& e) {
+    std::cerr << tool << ": internal error: " << e.what() << "\n";
+    return static_cast<int>(pki::Exit::internal);
+  }
+}
+
+void emit(const Common& common, const nlohmann::json& doc, const std::string& human) {
+  if (common.json) {
+    std::cout << doc.dump(2) << "\n";
+  } else if (!human.empty()) {
+    std::cout << human << (human.back() == '\n' ? "" : "\n");
+  }
+  std::cout.flush();
+}
+
+void note(const std::string& line) { std::cerr << line << "\n"; }
+
+}  // namespace app

@@ -1,0 +1,29 @@
+#pragma once
+// The frame every CLI shares: common options (SPEC §4), one place that turns a
+// pki::Error into "<tool>: error: <message>" and its exit code.
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace app {
+
+struct Common {
+  std::filesystem::path home;  // --home, else $IOT_PKI_HOME, else ./pki
+  bool json = false;           // --json: one JSON document on stdout
+};
+
+// Builds the CLI with `define`, parses argv and runs the chosen subcommand's callback.
+// Returns the process exit status.
+int run(const std::string& tool, const std::string& description, int argc, char** argv,
+        const std::function<void(CLI::App&, Common&)>& define);
+
+// Prints either the JSON document or the human text, on stdout.
+void emit(const Common& common, const nlohmann::json& doc, const std::string& human);
+
+// Progress and notes for humans go to stderr, never to stdout (which may be JSON).
+void note(const std::string& line);
+
+}  // namespace app

@@ -1,0 +1,72 @@
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/clock.hpp"
+#include "core/encoding.hpp"
+#include "core/error.hpp"
+#include "fsutil/files.hpp"
+
+namespace stdfs = std::filesystem;
+
+TEST_CASE("durations accept s, m, h and d and reject everything else") {
+  CHECK(pki::parse_duration("30s", "x") == 30);
+  CHECK(pki::parse_duration("10m", "x") == 600);
+  CHECK(pki::parse_duration("1h", "x") == 3600);
+  CHECK(pki::parse_duration("2d", "x") == 172800);
+  for (const char* bad : {"", "s", "10", "-1s", "1.5h", "10x", "99999999999999999999s"}) {
+    CHECK_THROWS_AS((void)pki::parse_duration(bad, "jwt.ttl"), pki::Error);
+  }
+}
+
+TEST_CASE("hex round-trips and rejects odd lengths and non-hex characters") {
+  const pki::Bytes b{0x00, 0xab, 0x7f};
+  CHECK(pki::hex_upper(b) == "00AB7F");
+  CHECK(pki::hex_decode("00ab7F").value() == b);
+  CHECK_FALSE(pki::hex_decode("abc").has_value());
+  CHECK_FALSE(pki::hex_decode("zz").has_value());
+}
+
+TEST_CASE("base64url has no padding and refuses characters outside its alphabet") {
+  const pki::Bytes b{0xfb, 0xff};
+  CHECK(pki::base64url(b) == "-_8");
+  CHECK(pki::base64url_decode("-_8").value() == b);
+  CHECK_FALSE(pki::base64url_decode("+/8=").has_value());
+}
+
+TEST_CASE("RFC 3339 timestamps are UTC with a Z") {
+  CHECK(pki::rfc3339(0) == "1970-01-01T00:00:00Z");
+  CHECK(pki::rfc3339_ms(1500) == "1970-01-01T00:00:01.500Z");
+}
+
+TEST_CASE("an atomic write replaces the file whole and sets its mode") {
+  const auto dir = stdfs::temp_directory_path() / ("pki-core-" + std::to_string(::getpid()));
+  pki::fs::ensure_private_dir(dir);
+  const auto file = dir / "out.pem";
+  pki::fs::write_file_atomic(file, "first", 0644);
+  pki::fs::write_file_atomic(file, "second", 0600);
+  CHECK(pki::fs::read_file(file) == "second");
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(std::distance(stdfs::directory_iterator(dir), stdfs::directory_iterator()) == 1);
+  stdfs::remove_all(dir);
+}
+
+TEST_CASE("a private file readable by others is refused with the chmod fix") {
+  const auto dir = stdfs::temp_directory_path() / ("pki-mode-" + std::to_string(::getpid()));
+  pki::fs::ensure_private_dir(dir);
+  const auto file = dir / "ca.key";
+  pki::fs::write_file_atomic(file, "secret", 0644);
+  try {
+    (void)pki::fs::read_private_file(file);
+    FAIL("expected a refusal");
+  } catch (const pki::Error& e) {
+    CHECK(e.code() == pki::Exit::config);
+    CHECK(std::string(e.what()).find("chmod 600") != std::string::npos);
+  }
+  CHECK_THROWS_AS((void)pki::fs::read_file(dir / "missing"), pki::Error);
+  stdfs::remove_all(dir);
+}
