@@ -46,6 +46,8 @@ void emit(const Common& common, const nlohmann::json& doc, const std::string& hu
   std::cout.flush();
 }
 
-void note(const std::string& line) { std::cerr << line << "\n"; }
+void note(const std::string& line) {
+  std::cerr << line << "\n";
+}
 
 }  // namespace app

@@ -45,11 +45,20 @@ std::int64_t parse_duration(std::string_view text, std::string_view what) {
   if (ec != std::errc() || ptr != last || n < 0) bad();
   std::int64_t unit = 0;
   switch (text.back()) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    default: bad();
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    default:
+      bad();
   }
   if (n > std::numeric_limits<std::int64_t>::max() / unit) bad();
   return n * unit;

@@ -80,7 +80,9 @@ Bytes sha256(std::span<const unsigned char> data) {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) { return hex_lower(sha256(data)); }
+std::string sha256_hex(std::string_view data) {
+  return hex_lower(sha256(data));
+}
 
 Bytes random_bytes(std::size_t n) {
   ensure_sodium();

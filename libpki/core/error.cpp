@@ -25,6 +25,8 @@ void throw_ossl(Exit code, std::string message) {
   throw Error(code, message);
 }
 
-void clear_ossl_errors() noexcept { ::ERR_clear_error(); }
+void clear_ossl_errors() noexcept {
+  ::ERR_clear_error();
+}
 
 }  // namespace pki

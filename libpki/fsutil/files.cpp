@@ -54,7 +54,8 @@ void write_file_atomic(const stdfs::path& path, std::string_view data, mode_t mo
     if (::fchmod(fd.get(), mode) != 0) throw_errno(Exit::io, "fchmod " + tmp);
     write_all(fd.get(), data, tmp);
     if (::fsync(fd.get()) != 0) throw_errno(Exit::io, "fsync " + tmp);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno(Exit::cant_create, "rename to " + path.string());
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      throw_errno(Exit::cant_create, "rename to " + path.string());
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
@@ -97,7 +98,8 @@ Secret read_private_file(const stdfs::path& path) {
 void ensure_private_dir(const stdfs::path& dir) {
   std::error_code ec;
   stdfs::create_directories(dir, ec);
-  if (ec) throw Error(Exit::cant_create, "cannot create directory " + dir.string() + ": " + ec.message());
+  if (ec)
+    throw Error(Exit::cant_create, "cannot create directory " + dir.string() + ": " + ec.message());
   if (::chmod(dir.c_str(), 0700) != 0) throw_errno(Exit::cant_create, "chmod 700 " + dir.string());
 }
 

@@ -1,0 +1,58 @@
+#pragma once
+// The PKI home (SPEC §2): where the CA keys, certificates, registry and settings live.
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "keys/keys.hpp"
+#include "registry/registry.hpp"
+#include "x509/profile.hpp"
+
+namespace pki::ca {
+
+namespace stdfs = std::filesystem;
+
+class Home {
+ public:
+  explicit Home(stdfs::path dir) : dir_(std::move(dir)) {}
+
+  [[nodiscard]] const stdfs::path& dir() const { return dir_; }
+  [[nodiscard]] stdfs::path root_cert_path() const { return dir_ / "root" / "ca.crt"; }
+  [[nodiscard]] stdfs::path root_key_path() const { return dir_ / "root" / "ca.key"; }
+  [[nodiscard]] stdfs::path issuing_dir(std::string_view name) const {
+    return dir_ / "issuing" / name;
+  }
+  [[nodiscard]] stdfs::path registry_path() const { return dir_ / "registry.db"; }
+  [[nodiscard]] stdfs::path settings_path() const { return dir_ / "iot-pki.toml"; }
+
+  // Error(no_input) naming the directory and `iot-ca init` when there is no root CA.
+  void require_initialised() const;
+
+  [[nodiscard]] config::Settings settings() const;
+  [[nodiscard]] db::Registry open_registry() const;
+
+  // Issuing CA names, oldest first.
+  [[nodiscard]] std::vector<std::string> issuing_names() const;
+  [[nodiscard]] X509Ptr root_cert() const;
+  [[nodiscard]] X509Ptr issuing_cert(std::string_view name) const;
+
+  [[nodiscard]] x509::Signer load_root(const keys::PassphraseSource& pass) const;
+  [[nodiscard]] x509::Signer load_issuing(std::string_view name,
+                                          const keys::PassphraseSource& pass) const;
+  // The CA named `name` ("root" or an issuing CA's name).
+  [[nodiscard]] x509::Signer load_ca(std::string_view name,
+                                     const keys::PassphraseSource& pass) const;
+  // Enrollment signs with the issuing CA when one exists (the newest, unless `name` is
+  // given), else with the root.
+  [[nodiscard]] std::string default_signer_name() const;
+
+ private:
+  stdfs::path dir_;
+};
+
+// A CA name used as a directory: same alphabet as device ids.
+void require_ca_name(std::string_view name);
+
+}  // namespace pki::ca

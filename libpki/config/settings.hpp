@@ -1,0 +1,38 @@
+#pragma once
+// iot-pki.toml: the PKI home's settings. Unknown keys are an error naming the key
+// and its line, so a typo never silently falls back to a default.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace pki::config {
+
+struct Argon2Cost {
+  std::uint32_t t_cost = 3;          // passes
+  std::uint32_t m_cost_kib = 65536;  // 64 MiB
+  std::uint32_t parallelism = 1;
+};
+
+struct Settings {
+  std::string organisation = "IoT PKI";
+  std::string device_ou = "IoT Devices";
+  std::string admin_ou = "IoT Admins";
+  // Validity in days per profile.
+  std::int64_t root_days = 3650;
+  std::int64_t issuing_days = 1825;
+  std::int64_t device_days = 365;
+  std::int64_t server_days = 397;
+  std::int64_t admin_days = 90;
+  std::int64_t crl_days = 7;  // nextUpdate = thisUpdate + crl_days
+  Argon2Cost argon2;
+  std::int64_t token_ttl_seconds = 15 * 60;
+};
+
+// Loads the file; a missing file yields the defaults.
+[[nodiscard]] Settings load_settings(const std::filesystem::path& path);
+[[nodiscard]] Settings parse_settings(std::string_view text, std::string_view source_name);
+
+// The commented file `iot-ca init` writes.
+[[nodiscard]] std::string default_settings_toml(const std::string& organisation);
+
+}  // namespace pki::config

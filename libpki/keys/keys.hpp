@@ -1,0 +1,53 @@
+#pragma once
+// Private keys: generation, PKCS#8 PEM (encrypted with AES-256-CBC + scrypt when a
+// passphrase is given), and loading with the permission rules of SPEC §2.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/handles.hpp"
+#include "core/secret.hpp"
+
+namespace pki::keys {
+
+enum class KeyType { rsa4096, ec_p384, ec_p256 };
+
+// "rsa4096" | "ec-p384" | "ec-p256"; anything else is Error(usage).
+[[nodiscard]] KeyType parse_key_type(std::string_view name);
+[[nodiscard]] std::string key_type_name(KeyType type);
+
+[[nodiscard]] PkeyPtr generate(KeyType type);
+
+// PKCS#8 PEM; encrypted when `passphrase` is non-empty.
+[[nodiscard]] Secret to_pkcs8_pem(EVP_PKEY* key, const Secret& passphrase);
+
+// Where a passphrase comes from: a file (first line), else an interactive prompt
+// on /dev/tty without echo. Never argv or the environment.
+class PassphraseSource {
+ public:
+  PassphraseSource() = default;
+  explicit PassphraseSource(std::optional<std::filesystem::path> file) : file_(std::move(file)) {}
+  // For a key being created: asks twice when prompting. Empty = no encryption only
+  // when `allow_empty` (no file and no terminal).
+  [[nodiscard]] Secret for_new_key(bool allow_empty) const;
+  // For a key being opened.
+  [[nodiscard]] Secret for_existing_key(const std::filesystem::path& key_file) const;
+  [[nodiscard]] bool has_file() const { return file_.has_value(); }
+
+ private:
+  std::optional<std::filesystem::path> file_;
+};
+
+// Loads a private key file, refusing group/world-accessible files (exit 78). An
+// encrypted key asks `source`; a wrong passphrase is Error(denied, 77).
+[[nodiscard]] PkeyPtr load_private_key(const std::filesystem::path& path,
+                                       const PassphraseSource& source);
+
+// Writes a key 0600 atomically.
+void write_private_key(const std::filesystem::path& path, EVP_PKEY* key, const Secret& passphrase);
+
+// Public key checks for keys that come from outside (CSRs): EC P-256/P-384 or RSA >= 2048.
+void require_acceptable_public_key(EVP_PKEY* key, std::string_view what);
+
+}  // namespace pki::keys

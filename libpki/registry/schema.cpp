@@ -1,0 +1,109 @@
+#include "registry/registry.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "registry/sqlite.hpp"
+
+namespace pki::db {
+namespace {
+
+// Migration i takes the schema from version i to i+1. Append; never edit one
+// that has shipped.
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {
+    R"sql(
+CREATE TABLE certs (
+  serial      TEXT PRIMARY KEY,      -- uppercase hex, as `openssl x509 -serial`
+  device_id   TEXT,                  -- CN for device/admin/server profiles
+  profile     TEXT NOT NULL,         -- root | issuing | device | server | admin
+  issuer      TEXT NOT NULL,         -- CA name: 'root' or the issuing CA's name
+  subject     TEXT NOT NULL,
+  not_before  INTEGER NOT NULL,
+  not_after   INTEGER NOT NULL,
+  issued_at   INTEGER NOT NULL,
+  pem         TEXT NOT NULL,
+  revoked_at  INTEGER,
+  reason      TEXT
+) STRICT;
+CREATE INDEX certs_by_device ON certs(device_id);
+CREATE INDEX certs_revoked ON certs(issuer, serial) WHERE revoked_at IS NOT NULL;
+
+CREATE TABLE crl_numbers (
+  ca    TEXT PRIMARY KEY,
+  last  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE tokens (
+  id          TEXT PRIMARY KEY,      -- public lookup key
+  device_id   TEXT NOT NULL,
+  hash        TEXT NOT NULL,         -- Argon2id PHC string; the secret is never stored
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  used_at     INTEGER,
+  serial      TEXT REFERENCES certs(serial)
+) STRICT;
+CREATE INDEX tokens_by_device ON tokens(device_id);
+
+CREATE TABLE journal (
+  seq     INTEGER PRIMARY KEY,
+  ts      INTEGER NOT NULL,
+  action  TEXT NOT NULL,
+  detail  TEXT NOT NULL,            -- JSON
+  prev    TEXT NOT NULL,            -- hash of the previous record ('' for the first)
+  hash    TEXT NOT NULL             -- SHA-256 over seq, ts, action, detail, prev
+) STRICT;
+)sql",
+};
+
+void configure(sqlite3* db) {
+  // FULL: a committed issuance survives power loss; WAL keeps readers unblocked.
+  exec(db,
+       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+       "PRAGMA secure_delete=ON;");
+  ::sqlite3_busy_timeout(db, 15000);
+}
+
+void migrate(sqlite3* db, const std::string& where) {
+  WriteTxn txn(db);
+  Stmt q(db, "PRAGMA user_version");
+  q.step();
+  const auto version = static_cast<int>(q.int64(0));
+  if (version > kSchemaVersion) {
+    throw Error(Exit::config, where + ": schema version " + std::to_string(version) +
+                                  " is newer than this tool supports (" +
+                                  std::to_string(kSchemaVersion) + "); upgrade iot-pki");
+  }
+  if (version == kSchemaVersion) return;  // the destructor rolls back the empty txn
+  for (int v = version; v < kSchemaVersion; ++v) exec(db, kMigrations[static_cast<std::size_t>(v)]);
+  exec(db, "PRAGMA user_version=" + std::to_string(kSchemaVersion));
+  txn.commit();
+}
+
+}  // namespace
+
+Registry Registry::open(const std::filesystem::path& path, bool create) {
+  std::error_code ec;
+  if (!create && !std::filesystem::exists(path, ec)) {
+    throw Error(Exit::no_input, "registry " + path.string() +
+                                    " does not exist (is --home right? run 'iot-ca init' first)");
+  }
+  sqlite3* raw = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
+                    SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE;
+  const int rc = ::sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  SqlitePtr db(raw);
+  if (rc != SQLITE_OK) throw_sqlite(db.get(), rc, "open " + path.string());
+  configure(db.get());
+  migrate(db.get(), path.string());
+  return Registry(std::move(db));
+}
+
+int Registry::schema_version() const {
+  Stmt q(db_.get(), "PRAGMA user_version");
+  q.step();
+  return static_cast<int>(q.int64(0));
+}
+
+}  // namespace pki::db

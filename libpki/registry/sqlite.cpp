@@ -1,0 +1,110 @@
+#include "registry/sqlite.hpp"
+
+#include "core/error.hpp"
+
+namespace pki::db {
+
+void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
+  const int primary = rc & 0xff;
+  const Exit code = (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) ? Exit::temp
+                    : (primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY ||
+                       primary == SQLITE_IOERR || primary == SQLITE_FULL)
+                        ? Exit::io
+                        : Exit::internal;
+  std::string msg = "registry: " + std::string(what) + ": " +
+                    (db != nullptr ? ::sqlite3_errmsg(db) : ::sqlite3_errstr(rc));
+  if (code == Exit::temp) msg += " (the registry is busy; retry)";
+  throw Error(code, msg);
+}
+
+Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = ::sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  stmt_.reset(raw);
+  if (rc != SQLITE_OK) throw_sqlite(db_, rc, "prepare");
+}
+
+void Stmt::check(int rc) const {
+  if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+}
+
+Stmt& Stmt::bind(int i, std::string_view v) {
+  check(
+      ::sqlite3_bind_text(stmt_.get(), i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, std::int64_t v) {
+  check(::sqlite3_bind_int64(stmt_.get(), i, v));
+  return *this;
+}
+
+Stmt& Stmt::bind_null(int i) {
+  check(::sqlite3_bind_null(stmt_.get(), i));
+  return *this;
+}
+
+bool Stmt::step() {
+  const int rc = ::sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  throw_sqlite(db_, rc, "step");
+}
+
+void Stmt::reset() {
+  ::sqlite3_reset(stmt_.get());
+  ::sqlite3_clear_bindings(stmt_.get());
+}
+
+std::string Stmt::text(int col) const {
+  const auto* p = ::sqlite3_column_text(stmt_.get(), col);
+  const int n = ::sqlite3_column_bytes(stmt_.get(), col);
+  return p != nullptr ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+                      : std::string();
+}
+
+std::optional<std::string> Stmt::text_or_null(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return text(col);
+}
+
+std::int64_t Stmt::int64(int col) const {
+  return ::sqlite3_column_int64(stmt_.get(), col);
+}
+
+std::optional<std::int64_t> Stmt::int64_or_null(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return int64(col);
+}
+
+bool Stmt::is_null(int col) const {
+  return ::sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL;
+}
+
+void exec(sqlite3* db, std::string_view sql) {
+  const std::string s(sql);
+  char* err = nullptr;
+  const int rc = ::sqlite3_exec(db, s.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    const std::string msg = err != nullptr ? err : ::sqlite3_errstr(rc);
+    ::sqlite3_free(err);
+    const int primary = rc & 0xff;
+    throw Error(primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? Exit::temp : Exit::internal,
+                "registry: " + msg);
+  }
+}
+
+WriteTxn::WriteTxn(sqlite3* db) : db_(db) {
+  Stmt(db_, "BEGIN IMMEDIATE").step();
+}
+
+WriteTxn::~WriteTxn() {
+  if (db_ != nullptr) ::sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void WriteTxn::commit() {
+  Stmt(db_, "COMMIT").step();
+  db_ = nullptr;
+}
+
+}  // namespace pki::db
