@@ -1,5 +1,7 @@
 #include "common/app.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -10,7 +12,12 @@ namespace app {
 
 int run(const std::string& tool, const std::string& description, int argc, char** argv,
         const std::function<void(CLI::App&, Common&)>& define) {
+  // Everything the tools create is private unless written with an explicit mode
+  // (certificates and bundles are 0644 via write_file_atomic); this covers SQLite's
+  // registry, -wal and -shm files and any directory made on the way.
+  ::umask(0077);
   CLI::App cli(description, tool);
+  cli.fallthrough();  // `iot-ca sign ... --json` works as well as `iot-ca --json sign ...`
   Common common;
   const char* env_home = std::getenv("IOT_PKI_HOME");
   common.home = env_home != nullptr && *env_home != '\0' ? env_home : "./pki";

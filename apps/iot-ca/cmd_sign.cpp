@@ -1,0 +1,108 @@
+// iot-ca sign: a CSR → a certificate of the chosen profile. The profile decides the
+// subject and extensions; of the CSR only the CN and the public key are used.
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "ca/home.hpp"
+#include "ca/issue.hpp"
+#include "common/records.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "fsutil/files.hpp"
+#include "iot-ca/commands.hpp"
+#include "registry/sqlite.hpp"
+#include "x509/csr.hpp"
+#include "x509/pem.hpp"
+
+namespace {
+
+struct SignOptions {
+  std::filesystem::path csr;
+  std::string profile;
+  std::int64_t days = 0;
+  std::string san;
+  std::filesystem::path out;
+  std::string ca;
+  bool chain = false;
+  bool force = false;
+  std::optional<std::filesystem::path> passphrase_file;
+};
+
+std::int64_t profile_days(pki::x509::Profile p, const pki::config::Settings& s) {
+  switch (p) {
+    case pki::x509::Profile::device:
+      return s.device_days;
+    case pki::x509::Profile::server:
+      return s.server_days;
+    case pki::x509::Profile::admin:
+      return s.admin_days;
+  }
+  return s.device_days;
+}
+
+void run_sign(const app::Common& common, const SignOptions& o) {
+  const pki::ca::Home home(common.home);
+  const pki::x509::Profile profile = pki::x509::parse_profile(o.profile);
+  pki::x509::LeafSpec spec{profile, {}, {}, 0};
+  if (!o.san.empty()) {
+    if (profile != pki::x509::Profile::server) {
+      throw pki::Error(pki::Exit::usage, "--san is only for the server profile");
+    }
+    spec.sans = pki::x509::parse_sans(o.san);
+  }
+  std::error_code ec;
+  if (!o.force && std::filesystem::exists(o.out, ec)) {
+    throw pki::Error(pki::Exit::cant_create,
+                     o.out.string() + " already exists (use --force to replace it)");
+  }
+  home.require_initialised();
+  const pki::x509::Csr csr = pki::x509::parse_csr(pki::fs::read_file(o.csr), o.csr.string());
+  spec.common_name = csr.common_name;
+  if (spec.common_name.empty())
+    throw pki::Error(pki::Exit::data, o.csr.string() + ": the request has no CN");
+  const pki::config::Settings settings = home.settings();
+  spec.days = o.days > 0 ? o.days : profile_days(profile, settings);
+
+  auto reg = home.open_registry();
+  const pki::x509::Signer signer = home.load_ca(o.ca.empty() ? home.default_signer_name() : o.ca,
+                                                pki::keys::PassphraseSource(o.passphrase_file));
+  pki::db::WriteTxn txn(reg.handle());
+  const pki::ca::Issued issued = pki::ca::issue_leaf(
+      reg.handle(), signer, ::X509_REQ_get0_pubkey(csr.req.get()), spec, settings);
+  std::string pem = pki::x509::to_pem(issued.cert.get());
+  if (o.chain) pem += pki::ca::chain_pem(signer, home.root_cert().get());
+  pki::fs::write_file_atomic(o.out, pem, 0644);
+  try {
+    txn.commit();
+  } catch (...) {
+    ::unlink(o.out.c_str());  // no certificate without its registry record
+    throw;
+  }
+
+  nlohmann::json doc = app::cert_json(issued.record, pki::now_unix());
+  doc["path"] = o.out.string();
+  app::emit(common, doc,
+            "Issued " + issued.record.profile + " certificate " + issued.record.serial + " for " +
+                issued.record.subject + " (signed by " + signer.name + ")\n  written to " +
+                o.out.string());
+}
+
+}  // namespace
+
+void add_sign_command(CLI::App& cli, app::Common& common) {
+  auto opts = std::make_shared<SignOptions>();
+  CLI::App* cmd = cli.add_subcommand("sign", "Sign a CSR with a profile: device, server or admin");
+  cmd->add_option("--csr", opts->csr, "The certificate signing request (PEM or DER)")->required();
+  cmd->add_option("--profile", opts->profile, "device | server | admin")->required();
+  cmd->add_option("--days", opts->days, "Validity in days (default per profile from settings)")
+      ->check(CLI::Range(1, 36500));
+  cmd->add_option("--san", opts->san, "Server names: DNS:name,IP:addr (server profile)");
+  cmd->add_option("--out", opts->out, "Where to write the certificate (PEM)")->required();
+  cmd->add_option("--ca", opts->ca,
+                  "Signing CA: 'root' or an issuing CA name (default: newest issuing CA)");
+  cmd->add_flag("--chain", opts->chain, "Append the CA chain to the output");
+  cmd->add_flag("--force", opts->force, "Replace an existing output file");
+  cmd->add_option("--passphrase-file", opts->passphrase_file, "CA key passphrase (first line)");
+  cmd->callback([&common, opts] { run_sign(common, *opts); });
+}
