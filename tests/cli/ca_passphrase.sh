@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# An encrypted CA key: PKCS#8 with a passphrase from a 0600 file, never argv or env;
+# a wrong passphrase is an authentication failure (77) that changes nothing.
+. "$(dirname "$0")/../lib/common.sh"
+H=$T/pki
+umask 077
+printf 'correct horse battery staple\n' >"$T/pass"
+printf 'wrong\n' >"$T/wrong"
+iot-ca --home "$H" init --cn "Encrypted Root" --key ec-p384 --passphrase-file "$T/pass" >/dev/null
+head -n1 "$H/root/ca.key" | grep -q "BEGIN ENCRYPTED PRIVATE KEY" || fail "root key is not encrypted PKCS#8"
+openssl pkey -in "$H/root/ca.key" -passin "file:$T/pass" -noout || fail "openssl cannot open the key with the passphrase"
+if openssl pkey -in "$H/root/ca.key" -passin pass:nope -noout 2>/dev/null; then fail "opened with a wrong passphrase"; fi
+pass "the root key is encrypted PKCS#8 that openssl opens with the passphrase"
+
+iot-ca --home "$H" intermediate --name i1 --cn "Issuing" --passphrase-file "$T/pass" >/dev/null
+head -n1 "$H/issuing/i1/ca.key" | grep -q "BEGIN ENCRYPTED PRIVATE KEY" || fail "issuing key is not encrypted"
+pass "the issuing CA key is encrypted with the same passphrase"
+
+make_device_csr dev-1 "$T"
+rows() { sqlite3 "$H/registry.db" "SELECT count(*) FROM certs; SELECT count(*) FROM journal;"; }
+before=$(rows)
+expect_exit 77 iot-ca --home "$H" sign --csr "$T/dev-1.csr" --profile device --out "$T/dev-1.crt" --passphrase-file "$T/wrong"
+expect_err_contains "wrong passphrase"
+[ ! -e "$T/dev-1.crt" ] && [ "$(rows)" = "$before" ] || fail "a wrong passphrase changed something"
+pass "a wrong passphrase is refused (77) with no file and no registry change"
+
+# No passphrase file and no terminal: refused, not hung.
+expect_exit 77 setsid iot-ca --home "$H" sign --csr "$T/dev-1.csr" --profile device --out "$T/dev-1.crt" </dev/null
+expect_err_contains "--passphrase-file"
+pass "an encrypted key without a terminal asks for --passphrase-file (77)"
+
+chmod 0644 "$T/pass"
+expect_exit 78 iot-ca --home "$H" sign --csr "$T/dev-1.csr" --profile device --out "$T/dev-1.crt" --passphrase-file "$T/pass"
+expect_err_contains "chmod 600"
+chmod 0600 "$T/pass"
+pass "a passphrase file readable by others is refused (78)"
+
+iot-ca --home "$H" sign --csr "$T/dev-1.csr" --profile device --out "$T/dev-1.crt" --passphrase-file "$T/pass" >/dev/null
+openssl verify -CAfile "$H/root/ca.crt" -untrusted "$H/issuing/i1/ca.crt" "$T/dev-1.crt" >/dev/null || fail "verify"
+pass "the right passphrase signs"
+
+# Modes: keys 0600 in 0700 directories; the registry is private too.
+[ "$(stat -c %a "$H")" = 700 ] && [ "$(stat -c %a "$H/root")" = 700 ] || fail "home/root dir modes"
+[ "$(stat -c %a "$H/root/ca.key")" = 600 ] && [ "$(stat -c %a "$H/issuing/i1/ca.key")" = 600 ] || fail "key modes"
+[ "$(stat -c %a "$H/registry.db")" = 600 ] || fail "registry mode $(stat -c %a "$H/registry.db")"
+pass "keys are 0600 in 0700 directories; the registry is 0600"
+
+# The passphrase appears in no file the tools wrote.
+if grep -rl "correct horse" "$H" >/dev/null 2>&1; then fail "the passphrase leaked into the home"; fi
+pass "the passphrase is stored nowhere"
+finish
