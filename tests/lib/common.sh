@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the integration tests (bash). Source it first:
 #   . "$(dirname "$0")/../lib/common.sh"
 # Tests get the binaries' folder as $IOTPKI_BIN (set by ctest) and work in a private
@@ -13,10 +14,10 @@ _PIDS=()
 _cleanup() {
   local pid
   for pid in "${_PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   done
   for pid in "${_PIDS[@]:-}"; do
-    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+    if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi
   done
   rm -rf "$T"
 }
@@ -62,8 +63,8 @@ free_port() {
 
 # wait_for CMD... : retries CMD for up to 10 s (bounded), failing the test after.
 wait_for() {
-  local i
-  for i in $(seq 1 100); do
+  local _
+  for _ in $(seq 1 100); do
     "$@" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
