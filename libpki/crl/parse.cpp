@@ -1,0 +1,96 @@
+#include "crl/parse.hpp"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "core/error.hpp"
+#include "x509/pem.hpp"
+
+namespace pki::crl {
+namespace {
+
+constexpr std::string_view kPemBegin = "-----BEGIN X509 CRL-----";
+
+std::vector<X509CrlPtr> from_pem(std::string_view data, std::string_view what) {
+  const BioPtr bio(::BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  if (!bio) throw_ossl(Exit::internal, "BIO");
+  std::vector<X509CrlPtr> out;
+  while (X509_CRL* crl = ::PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
+    out.emplace_back(crl);
+  }
+  // The loop ends on "no start line" after the last block; anything else is a bad block.
+  const unsigned long err = ::ERR_peek_last_error();
+  if (ERR_GET_LIB(err) != ERR_LIB_PEM || ERR_GET_REASON(err) != PEM_R_NO_START_LINE) {
+    throw_ossl(Exit::data, std::string(what) + ": a CRL block does not parse");
+  }
+  clear_ossl_errors();
+  if (out.empty()) throw Error(Exit::data, std::string(what) + ": no CRL found");
+  return out;
+}
+
+bool key_id_matches(X509_CRL* crl, X509* ca) {
+  int crit = 0;
+  const AuthKeyIdPtr akid(static_cast<AUTHORITY_KEYID*>(
+      ::X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, &crit, nullptr)));
+  if (!akid || akid->keyid == nullptr) return true;  // nothing to compare
+  const ASN1_OCTET_STRING* ski = ::X509_get0_subject_key_id(ca);
+  return ski != nullptr && ::ASN1_OCTET_STRING_cmp(akid->keyid, ski) == 0;
+}
+
+}  // namespace
+
+std::vector<X509CrlPtr> crls_from_bytes(std::string_view data, std::string_view what) {
+  if (data.size() > static_cast<std::size_t>(INT32_MAX)) {
+    throw Error(Exit::data, std::string(what) + ": too large");
+  }
+  if (data.find(kPemBegin) != std::string_view::npos) return from_pem(data, what);
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  X509CrlPtr crl(::d2i_X509_CRL(nullptr, &p, static_cast<long>(data.size())));
+  if (!crl) throw_ossl(Exit::data, std::string(what) + ": neither a PEM nor a DER CRL");
+  if (p != reinterpret_cast<const unsigned char*>(data.data()) + data.size()) {
+    throw Error(Exit::data, std::string(what) + ": trailing bytes after the DER CRL");
+  }
+  std::vector<X509CrlPtr> out;
+  out.push_back(std::move(crl));
+  return out;
+}
+
+CrlFacts check_crl(X509_CRL* crl, const std::vector<X509Ptr>& cas, std::string_view what) {
+  const std::string w(what);
+  if (::X509_CRL_get_version(crl) != X509_CRL_VERSION_2)
+    throw Error(Exit::data, w + ": not a v2 CRL");
+  CrlFacts facts;
+  for (const auto& ca : cas) {
+    if (::X509_NAME_cmp(::X509_CRL_get_issuer(crl), ::X509_get_subject_name(ca.get())) == 0 &&
+        key_id_matches(crl, ca.get())) {
+      facts.issuer = ca.get();
+      break;
+    }
+  }
+  if (facts.issuer == nullptr) throw Error(Exit::data, w + ": issued by a CA not in the bundle");
+  EVP_PKEY* key = ::X509_get0_pubkey(facts.issuer);
+  if (key == nullptr || ::X509_CRL_verify(crl, key) != 1) {
+    clear_ossl_errors();
+    throw Error(Exit::data, w + ": bad signature");
+  }
+  int crit = 0;
+  const Asn1IntegerPtr number(
+      static_cast<ASN1_INTEGER*>(::X509_CRL_get_ext_d2i(crl, NID_crl_number, &crit, nullptr)));
+  if (!number || ::ASN1_INTEGER_get_int64(&facts.number, number.get()) != 1 || facts.number < 0) {
+    clear_ossl_errors();
+    throw Error(Exit::data, w + ": no valid CRL Number");
+  }
+  const ASN1_TIME* last = ::X509_CRL_get0_lastUpdate(crl);
+  const ASN1_TIME* next = ::X509_CRL_get0_nextUpdate(crl);
+  if (last == nullptr || next == nullptr) throw Error(Exit::data, w + ": no nextUpdate");
+  facts.this_update = x509::to_unix(last);
+  facts.next_update = x509::to_unix(next);
+  if (facts.next_update <= facts.this_update) {
+    throw Error(Exit::data, w + ": nextUpdate is not after thisUpdate");
+  }
+  const STACK_OF(X509_REVOKED)* revoked = ::X509_CRL_get_REVOKED(crl);
+  facts.entries = revoked == nullptr ? 0 : static_cast<std::size_t>(sk_X509_REVOKED_num(revoked));
+  return facts;
+}
+
+}  // namespace pki::crl
