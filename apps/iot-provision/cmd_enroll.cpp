@@ -1,0 +1,130 @@
+// iot-provision enroll: redeem a token for the device certificate of a CSR. The token
+// check, the single-use mark and the issuance are one registry transaction.
+#include <unistd.h>
+
+#include "ca/home.hpp"
+#include "ca/issue.hpp"
+#include "common/records.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "fsutil/files.hpp"
+#include "iot-provision/commands.hpp"
+#include "token/store.hpp"
+#include "x509/csr.hpp"
+#include "x509/names.hpp"
+#include "x509/pem.hpp"
+
+namespace {
+
+struct EnrollOptions {
+  std::optional<std::filesystem::path> token_file;
+  std::string token;  // only "-" (stdin) is accepted: a token never goes in argv
+  std::filesystem::path csr;
+  std::filesystem::path out;
+  bool chain = false;
+  bool force = false;
+  std::optional<std::filesystem::path> batch;
+  std::filesystem::path out_dir;
+  std::optional<std::filesystem::path> report;
+  unsigned jobs = 1;
+  std::string ca;
+  std::optional<std::filesystem::path> passphrase_file;
+};
+
+constexpr std::size_t kMaxTokenFileBytes = 4096;
+
+pki::token::Token read_token(const EnrollOptions& o) {
+  pki::Secret text = o.token_file ? prov::read_secret_file(*o.token_file, kMaxTokenFileBytes)
+                                  : pki::fs::read_stdin_secret();
+  return pki::token::parse(text.view());
+}
+
+void run_single(const app::Common& common, const EnrollOptions& o) {
+  if (o.token_file.has_value() == !o.token.empty()) {
+    throw pki::Error(pki::Exit::usage, "enroll needs exactly one of --token-file F or --token -");
+  }
+  if (!o.token.empty() && o.token != "-") {
+    // Do not echo the value: it may be a real token typed on the command line.
+    throw pki::Error(pki::Exit::usage,
+                     "--token only takes '-' (read standard input); a token on the command "
+                     "line would leak through the process list and shell history");
+  }
+  if (o.csr.empty() || o.out.empty())
+    throw pki::Error(pki::Exit::usage, "enroll needs --csr and --out");
+  const pki::ca::Home home(common.home);
+  home.require_initialised();
+  const pki::config::Settings settings = home.settings();
+  const pki::token::Token token = read_token(o);
+  prov::require_writable_output(o.out, o.force);
+  const pki::x509::Csr csr = pki::x509::parse_csr(pki::fs::read_file(o.csr), o.csr.string());
+  if (csr.common_name.empty())
+    throw pki::Error(pki::Exit::data, o.csr.string() + ": the request has no CN");
+  pki::x509::require_device_id(csr.common_name);
+
+  auto reg = home.open_registry();
+  const pki::token::TokenRow row = pki::token::authenticate(reg.handle(), token, settings.argon2);
+  pki::token::require_device_match(row, csr.common_name);
+  const pki::x509::Signer signer = home.load_ca(o.ca.empty() ? home.default_signer_name() : o.ca,
+                                                pki::keys::PassphraseSource(o.passphrase_file));
+  const std::string chain = o.chain ? pki::ca::chain_pem(signer, home.root_cert().get()) : "";
+
+  pki::token::RedeemOptions ro;
+  // The certificate file is written before COMMIT and removed if COMMIT fails: no
+  // certificate without its registry record, no spent token without its certificate.
+  bool written = false;
+  ro.before_commit = [&](const pki::db::CertRecord& rec) {
+    pki::fs::write_file_atomic(o.out, rec.pem + chain, 0644);
+    written = true;
+  };
+  pki::token::Redeemed r;
+  try {
+    r = pki::token::redeem(reg.handle(), row, csr, signer, settings, pki::now_unix(), ro);
+  } catch (...) {
+    if (written) ::unlink(o.out.c_str());
+    throw;
+  }
+  nlohmann::json doc = app::cert_json(r.record, pki::now_unix());
+  doc["path"] = o.out.string();
+  app::emit(common, doc,
+            "Enrolled " + r.record.device_id + ": certificate " + r.record.serial + " (signed by " +
+                signer.name + ") written to " + o.out.string());
+}
+
+}  // namespace
+
+void add_enroll_command(CLI::App& cli, app::Common& common) {
+  auto o = std::make_shared<EnrollOptions>();
+  CLI::App* cmd = cli.add_subcommand(
+      "enroll", "Redeem a token for a device certificate (one device, or a batch manifest)");
+  auto* tf = cmd->add_option("--token-file", o->token_file, "File holding the token");
+  auto* ts =
+      cmd->add_option("--token", o->token, "'-' reads the token from standard input")->excludes(tf);
+  auto* csr = cmd->add_option("--csr", o->csr, "The device's CSR (PEM or DER)");
+  auto* out = cmd->add_option("--out", o->out, "Where to write the certificate (PEM)");
+  cmd->add_flag("--chain", o->chain, "Append the CA chain to the certificate file(s)");
+  cmd->add_flag("--force", o->force, "Replace an existing --out file");
+  auto* batch = cmd->add_option("--batch", o->batch, "Manifest CSV with columns token,csr_path")
+                    ->excludes(tf)
+                    ->excludes(ts)
+                    ->excludes(csr)
+                    ->excludes(out);
+  cmd->add_option("--out-dir", o->out_dir, "Folder for <device-id>.crt files (--batch)")
+      ->needs(batch);
+  cmd->add_option("--report", o->report, "Report CSV (--batch; default OUT_DIR/report.csv)")
+      ->needs(batch);
+  cmd->add_option("--jobs", o->jobs, "Parallel workers (--batch; default 1)")
+      ->check(CLI::Range(1, 64))
+      ->needs(batch);
+  cmd->add_option("--ca", o->ca, "Signing CA: 'root' or an issuing CA (default: newest issuing)");
+  cmd->add_option("--passphrase-file", o->passphrase_file, "CA key passphrase (first line)");
+  cmd->callback([&common, o] {
+    if (!o->batch) {
+      run_single(common, *o);
+      return;
+    }
+    if (o->out_dir.empty())
+      throw pki::Error(pki::Exit::usage, "enroll --batch needs --out-dir DIR");
+    prov::run_enroll_batch(common, prov::BatchOptions{*o->batch, o->out_dir, o->report, o->jobs,
+                                                      o->ca, o->chain, o->passphrase_file});
+  });
+}

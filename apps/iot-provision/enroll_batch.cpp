@@ -1,0 +1,273 @@
+// iot-provision enroll --batch: a factory line's manifest of token,csr_path rows.
+//
+// Workers verify tokens (Argon2id) in parallel; registry writes are serialised by a
+// mutex in this process and by BEGIN IMMEDIATE across processes. A row's token is
+// marked used in the same transaction that records its certificate, so after a crash
+// or kill -9 a re-run finds that token used and, when the CSR carries the same public
+// key, re-emits the recorded certificate instead of issuing a second one. Certificate
+// files and the report are replaced atomically; the report is rebuilt by every run.
+#include <sys/stat.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "batch/manifest.hpp"
+#include "ca/home.hpp"
+#include "ca/issue.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "fsutil/files.hpp"
+#include "iot-provision/commands.hpp"
+#include "iot-provision/progress.hpp"
+#include "token/argon2.hpp"
+#include "token/store.hpp"
+#include "x509/csr.hpp"
+#include "x509/names.hpp"
+
+namespace prov {
+namespace {
+
+namespace stdfs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxManifestBytes = 256 * 1024 * 1024;
+
+struct Row {
+  std::optional<pki::token::Token> token;
+  std::optional<pki::x509::Csr> csr;
+  pki::batch::ReportRow report;
+};
+
+void parallel(unsigned jobs, std::size_t n, const std::function<void(unsigned, std::size_t)>& fn) {
+  std::atomic<std::size_t> next{0};
+  const auto work = [&](unsigned worker) {
+    for (std::size_t i = next++; i < n; i = next++) fn(worker, i);
+  };
+  std::vector<std::jthread> pool;
+  for (unsigned w = 1; w < jobs; ++w) pool.emplace_back(work, w);
+  work(0);
+}
+
+// Left behind by a run killed while writing a file (write_file_atomic's temp names).
+void remove_stale_temp_files(const stdfs::path& dir, const std::string& report_name) {
+  std::error_code ec;
+  for (const auto& e : stdfs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 1 && name[0] == '.' &&
+        (name.find(".crt.") != std::string::npos || name.rfind("." + report_name + ".", 0) == 0)) {
+      stdfs::remove(e.path(), ec);
+    }
+  }
+}
+
+bool file_equals(const stdfs::path& p, std::string_view content) {
+  try {
+    return pki::fs::read_file(p) == content;
+  } catch (const pki::Error&) {
+    return false;
+  }
+}
+
+class Batch {
+ public:
+  Batch(const app::Common& common, const BatchOptions& o)
+      : common_(common), o_(o), home_(common.home) {}
+
+  void run() {
+    home_.require_initialised();
+    settings_ = home_.settings();
+    load_manifest();
+    pki::fs::ensure_private_dir(o_.out_dir);
+    ::chmod(o_.out_dir.c_str(), 0755);  // certificates are public
+    report_path_ = o_.report ? *o_.report : o_.out_dir / "report.csv";
+    remove_stale_temp_files(o_.out_dir, report_path_.filename().string());
+    const unsigned jobs =
+        std::max(1U, std::min<unsigned>(o_.jobs, static_cast<unsigned>(rows_.size())));
+    for (unsigned w = 0; w < jobs; ++w) regs_.push_back(home_.open_registry());
+    signer_ = home_.load_ca(o_.ca.empty() ? home_.default_signer_name() : o_.ca,
+                            pki::keys::PassphraseSource(o_.passphrase_file));
+    if (o_.chain) chain_ = pki::ca::chain_pem(signer_, home_.root_cert().get());
+
+    const auto t0 = Clock::now();
+    parallel(jobs, rows_.size(), [this](unsigned, std::size_t i) { prepare(i); });
+    refuse_repeated_devices();
+    run_workers(jobs);
+    const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+
+    std::vector<pki::batch::ReportRow> report;
+    for (const Row& r : rows_) report.push_back(r.report);
+    pki::fs::write_file_atomic(report_path_, pki::batch::report_csv(report), 0644);
+    summarise(jobs, wall);
+  }
+
+ private:
+  void load_manifest() {
+    const pki::Secret text = read_secret_file(o_.manifest, kMaxManifestBytes);
+    const stdfs::path base = o_.manifest.has_parent_path() ? o_.manifest.parent_path() : ".";
+    manifest_ = pki::batch::parse_manifest(text.view(), base);
+    rows_.resize(manifest_.size());
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      rows_[i].report.line = manifest_[i].line;
+      if (!manifest_[i].error.empty()) fail(i, manifest_[i].error);
+    }
+  }
+
+  void fail(std::size_t i, const std::string& why) {
+    rows_[i].report.status = "error";
+    rows_[i].report.reason = why;
+  }
+
+  // Phase 1, parallel and cheap: parse the token and the CSR of each row.
+  void prepare(std::size_t i) {
+    Row& row = rows_[i];
+    pki::batch::ManifestRow& in = manifest_[i];
+    if (!row.report.status.empty()) return;
+    try {
+      row.token = pki::token::parse(in.token.view());
+      in.token.wipe();
+      pki::x509::Csr csr =
+          pki::x509::parse_csr(pki::fs::read_file(in.csr_path), in.csr_path.string());
+      if (csr.common_name.empty()) throw pki::Error(pki::Exit::data, "the CSR has no CN");
+      pki::x509::require_device_id(csr.common_name);
+      row.report.device_id = csr.common_name;
+      row.csr = std::move(csr);
+    } catch (const std::exception& e) {
+      in.token.wipe();
+      row.token.reset();
+      fail(i, e.what());
+    }
+  }
+
+  // One certificate per device per manifest: the first row naming a device wins, by
+  // line order, so every re-run makes the same choice.
+  void refuse_repeated_devices() {
+    std::map<std::string, std::size_t> first;
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      Row& row = rows_[i];
+      if (!row.csr) continue;
+      const auto [it, fresh] = first.emplace(row.report.device_id, row.report.line);
+      if (!fresh) {
+        row.token.reset();
+        fail(i, "device id " + row.report.device_id + " is also on line " +
+                    std::to_string(it->second) + "; one certificate per device per manifest");
+      }
+    }
+  }
+
+  void run_workers(unsigned jobs) {
+    Progress progress("enroll", rows_.size());
+    std::jthread coordinator([&](std::stop_token stop) {
+      std::unique_lock lock(progress_mu_);
+      while (!stop.stop_requested()) {
+        progress_cv_.wait_for(lock, std::chrono::milliseconds(100));
+        progress.update(done_.load());
+      }
+    });
+    parallel(jobs, rows_.size(), [this](unsigned w, std::size_t i) {
+      if (rows_[i].token && rows_[i].csr) enroll(regs_[w].handle(), i);
+      done_++;
+      progress_cv_.notify_one();
+    });
+    coordinator.request_stop();
+    progress_cv_.notify_one();
+    coordinator.join();
+    progress.finish(done_.load());
+  }
+
+  // Phase 2: authenticate (parallel), redeem (serialised), write the file (parallel).
+  void enroll(sqlite3* db, std::size_t i) {
+    Row& row = rows_[i];
+    try {
+      const auto t0 = Clock::now();
+      pki::token::TokenRow tok;
+      try {
+        tok = pki::token::authenticate(db, *row.token, settings_.argon2);
+      } catch (...) {
+        argon2_ns_ += (Clock::now() - t0).count();
+        throw;
+      }
+      argon2_ns_ += (Clock::now() - t0).count();
+      row.token.reset();  // wipes the secret
+      pki::token::require_device_match(tok, row.csr->common_name);
+      pki::token::RedeemOptions ro;
+      ro.reemit_same_key = true;
+      pki::token::Redeemed r;
+      {
+        const std::lock_guard lock(write_mu_);
+        r = pki::token::redeem(db, tok, *row.csr, signer_, settings_, pki::now_unix(), ro);
+      }
+      sign_ns_ += r.issue_time.count();
+      const stdfs::path cert_path = o_.out_dir / (r.record.device_id + ".crt");
+      const std::string pem = r.record.pem + chain_;
+      if (!r.reemitted || !file_equals(cert_path, pem)) {
+        pki::fs::write_file_atomic(cert_path, pem, 0644);
+      }
+      row.report.status = "ok";
+      row.report.serial = r.record.serial;
+      row.report.certificate = cert_path.string();
+      if (r.reemitted)
+        row.report.reason = "already enrolled by an earlier run; certificate re-emitted";
+    } catch (const std::exception& e) {
+      row.token.reset();
+      fail(i, e.what());
+    }
+    row.csr.reset();
+  }
+
+  void summarise(unsigned jobs, double wall) {
+    std::size_t ok = 0;
+    for (const Row& r : rows_) ok += r.report.status == "ok" ? 1 : 0;
+    const std::size_t errors = rows_.size() - ok;
+    const double argon2 = static_cast<double>(argon2_ns_.load()) / 1e9;
+    const double sign = static_cast<double>(sign_ns_.load()) / 1e9;
+    const nlohmann::json doc = {
+        {"total", rows_.size()},
+        {"ok", ok},
+        {"errors", errors},
+        {"out_dir", o_.out_dir.string()},
+        {"report", report_path_.string()},
+        {"timing", {{"jobs", jobs}, {"wall_s", wall}, {"argon2_s", argon2}, {"sign_s", sign}}}};
+    char timing[160];
+    std::snprintf(timing, sizeof timing,
+                  "time: %.2f s wall with %u worker(s); Argon2id %.2f s, signing %.2f s "
+                  "(summed over workers)",
+                  wall, jobs, argon2, sign);
+    app::emit(common_, doc,
+              "Enrolled " + std::to_string(ok) + " of " + std::to_string(rows_.size()) +
+                  " devices (" + std::to_string(errors) +
+                  " errors); report: " + report_path_.string() + "\n" + timing);
+    if (errors > 0) {
+      throw pki::Error(pki::Exit::data, std::to_string(errors) + " of " +
+                                            std::to_string(rows_.size()) + " rows failed; see " +
+                                            report_path_.string());
+    }
+  }
+
+  const app::Common& common_;
+  const BatchOptions& o_;
+  const pki::ca::Home home_;
+  pki::config::Settings settings_;
+  std::vector<pki::batch::ManifestRow> manifest_;
+  std::vector<Row> rows_;
+  std::vector<pki::db::Registry> regs_;
+  pki::x509::Signer signer_;
+  std::string chain_;
+  stdfs::path report_path_;
+  std::mutex write_mu_;
+  std::atomic<std::int64_t> argon2_ns_{0};
+  std::atomic<std::int64_t> sign_ns_{0};
+  std::atomic<std::size_t> done_{0};
+  std::mutex progress_mu_;
+  std::condition_variable progress_cv_;
+};
+
+}  // namespace
+
+void run_enroll_batch(const app::Common& common, const BatchOptions& options) {
+  Batch(common, options).run();
+}
+
+}  // namespace prov

@@ -1,0 +1,12 @@
+// iot-provision: factory-line enrollment with single-use Argon2id tokens (SPEC §4).
+#include "iot-provision/commands.hpp"
+
+int main(int argc, char** argv) {
+  return app::run("iot-provision", "Factory-line device enrollment with single-use tokens", argc,
+                  argv, [](CLI::App& cli, app::Common& common) {
+                    add_token_command(cli, common);
+                    add_enroll_command(cli, common);
+                    add_list_command(cli, common);
+                    add_purge_command(cli, common);
+                  });
+}
