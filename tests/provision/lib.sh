@@ -1,0 +1,63 @@
+# Helpers for the iot-provision integration tests; source after ../lib/common.sh.
+
+# new_home DIR [default-cost]: a root + issuing CA (EC P-256, unencrypted) whose
+# settings use a low Argon2id cost (t=1, 8 MiB) unless "default-cost" is given.
+new_home() {
+  local h=$1
+  iot-ca --home "$h" init --cn "Test Root" --key ec-p256 >/dev/null 2>"$T/init.err" ||
+    fail "iot-ca init: $(cat "$T/init.err")"
+  iot-ca --home "$h" intermediate --name line1 --cn "Factory Line 1" >/dev/null 2>&1 ||
+    fail "iot-ca intermediate"
+  if [ "${2:-}" != default-cost ]; then
+    sed -i -e 's/^t_cost = .*/t_cost = 1/' -e 's/^m_cost_kib = .*/m_cost_kib = 8192/' \
+      "$h/iot-pki.toml"
+    grep -q '^m_cost_kib = 8192' "$h/iot-pki.toml" || fail "could not lower the Argon2 cost"
+  fi
+}
+
+# The CA bundle of a home, as `iot-ca export` writes it.
+bundle_of() {
+  local h=$1 dir=$T/export-$RANDOM
+  iot-ca --home "$h" export --out "$dir" >/dev/null 2>"$T/export.err" ||
+    fail "iot-ca export: $(cat "$T/export.err")"
+  echo "$dir/ca-bundle.pem"
+}
+
+# make_csrs N PREFIX DIR: N EC P-256 keys and CSRs (CN PREFIX-0001 …) made with
+# python3-cryptography in one process (an independent implementation, and fast).
+make_csrs() {
+  $PY - "$1" "$2" "$3" <<'PYEOF'
+import sys, os
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+n, prefix, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+os.makedirs(out, exist_ok=True)
+for i in range(1, n + 1):
+    cn = f"{prefix}-{i:04d}"
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+           .sign(key, hashes.SHA256()))
+    with open(os.path.join(out, cn + ".csr"), "wb") as f:
+        f.write(csr.public_bytes(serialization.Encoding.PEM))
+PYEOF
+}
+
+# corrupt_csr IN OUT: the same CSR in DER with one bit of its signature flipped.
+corrupt_csr() {
+  openssl req -in "$1" -outform DER -out "$2.tmp" 2>/dev/null
+  $PY - "$2.tmp" "$2" <<'PYEOF'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+d[-5] ^= 0x01
+open(sys.argv[2], "wb").write(bytes(d))
+PYEOF
+  rm -f "$2.tmp"
+}
+
+file_mode() { stat -c %a "$1"; }
+
+# sql HOME QUERY: read-only query against the registry.
+sql() { sqlite3 -readonly "$1/registry.db" "$2"; }
