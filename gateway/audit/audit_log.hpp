@@ -1,0 +1,106 @@
+#pragma once
+// The audit log of SPEC §5: one JSON object per line, chained by `seq` and `prev`
+// (SHA-256 hex of the previous line). I/O threads hand records to a writer thread
+// through a bounded queue; when it is full the record is dropped and counted, so a
+// flood can slow the disk but never an I/O thread.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "core/handles.hpp"
+
+namespace gw::audit {
+
+// Event names are the contract (SPEC §5); fail2ban filters match them.
+namespace event {
+inline constexpr const char* kTokenIssued = "TOKEN_ISSUED";
+inline constexpr const char* kAuthNoCert = "AUTH_NO_CERT";
+inline constexpr const char* kTlsHandshakeFailed = "TLS_HANDSHAKE_FAILED";
+inline constexpr const char* kCertRevoked = "CERT_REVOKED";
+inline constexpr const char* kCertOuMismatch = "CERT_OU_MISMATCH";
+inline constexpr const char* kJwtOk = "JWT_OK";
+inline constexpr const char* kJwtMissing = "JWT_MISSING";
+inline constexpr const char* kJwtMalformed = "JWT_MALFORMED";
+inline constexpr const char* kJwtBadAlg = "JWT_BAD_ALG";
+inline constexpr const char* kJwtUnknownKid = "JWT_UNKNOWN_KID";
+inline constexpr const char* kJwtBadSignature = "JWT_BAD_SIGNATURE";
+inline constexpr const char* kJwtExpired = "JWT_EXPIRED";
+inline constexpr const char* kJwtNotYetValid = "JWT_NOT_YET_VALID";
+inline constexpr const char* kJwtBadClaims = "JWT_BAD_CLAIMS";
+inline constexpr const char* kJwtCertMismatch = "JWT_CERT_MISMATCH";
+inline constexpr const char* kJwtRevoked = "JWT_REVOKED";
+inline constexpr const char* kRateLimited = "RATE_LIMITED";
+inline constexpr const char* kIpBanned = "IP_BANNED";
+inline constexpr const char* kAdminRevoke = "ADMIN_REVOKE";
+inline constexpr const char* kAdminDenied = "ADMIN_DENIED";
+inline constexpr const char* kCrlLoaded = "CRL_LOADED";
+inline constexpr const char* kCrlRejected = "CRL_REJECTED";
+inline constexpr const char* kCrlStale = "CRL_STALE";
+}  // namespace event
+
+struct Record {
+  std::string event;
+  bool success = false;
+  std::string remote_ip;  // "" for events without a peer (CRL reloads)
+  std::optional<std::string> device_id;
+  std::optional<std::string> serial;
+  std::optional<std::string> kid;
+  std::optional<std::string> jti;
+  std::optional<std::string> reason;
+};
+
+// Renders the line without the trailing newline. Field order is fixed: ts, seq,
+// prev, event, outcome, remote_ip, then the optional fields.
+[[nodiscard]] std::string render(const Record& r, std::int64_t unix_millis, std::uint64_t seq,
+                                 const std::string& prev_hex);
+
+class AuditLog {
+ public:
+  // Opens (appends to) the file and continues its chain from the last line.
+  // Throws pki::Error when the file cannot be opened.
+  AuditLog(std::filesystem::path path, std::size_t queue_size);
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+  ~AuditLog();  // writes what is queued, then joins the writer
+
+  // Never blocks beyond a short mutex hold; returns false (and counts) on a full queue.
+  bool log(Record r) noexcept;
+  // Asks the writer to reopen the file (after logrotate moved it).
+  void reopen() noexcept;
+  // Blocks until every record queued before the call is written (tests, shutdown).
+  void flush();
+
+  [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_.load(); }
+  [[nodiscard]] std::uint64_t written() const noexcept { return written_.load(); }
+
+ private:
+  void run();
+  void open_file();
+  void write_batch(std::deque<Record>& batch);
+
+  std::filesystem::path path_;
+  std::size_t capacity_;
+  pki::UniqueFd fd_;
+  std::uint64_t seq_ = 0;
+  std::string prev_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable idle_cv_;
+  std::deque<Record> queue_;
+  bool stop_ = false;
+  bool reopen_ = false;
+  bool busy_ = false;
+  std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> written_{0};
+  std::uint64_t dropped_reported_ = 0;
+  std::thread writer_;
+};
+
+}  // namespace gw::audit

@@ -1,0 +1,104 @@
+#pragma once
+// gateway.toml (SPEC §5): every key of the contract with its default. Loading collects
+// every problem instead of stopping at the first, so `check-config` can list them all.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace gw::config {
+
+namespace fs = std::filesystem;
+
+struct Server {
+  std::string listen = "0.0.0.0:8443";
+  fs::path cert = "server.crt";
+  fs::path key = "server.key";
+  unsigned threads = 0;  // 0 = one per core
+  std::uint64_t max_connections = 10000;
+  std::uint64_t max_connections_per_ip = 64;
+  std::int64_t handshake_timeout = 10;  // seconds, as every duration here
+  std::int64_t header_timeout = 10;
+  std::int64_t read_timeout = 30;
+  std::int64_t write_timeout = 30;
+  std::int64_t idle_timeout = 60;
+  std::uint64_t max_header_bytes = 8192;
+  std::uint64_t max_body_bytes = 1048576;
+  std::int64_t drain_timeout = 30;
+  std::string metrics_listen = "127.0.0.1:9100";
+};
+
+struct Trust {
+  fs::path bundle = "trust/ca-bundle.pem";
+  fs::path crl = "trust/crl.pem";
+  std::int64_t reload_interval = 10;
+  std::int64_t crl_grace = 3600;
+  std::string device_ou = "IoT Devices";
+  std::string admin_ou = "IoT Admins";
+  fs::path state_dir = "state";
+};
+
+struct Jwt {
+  fs::path keys_dir = "jwt";
+  std::string issuer = "iot-gateway";
+  std::string audience = "iot-api";
+  std::int64_t ttl = 3600;
+  std::int64_t leeway = 30;
+  bool bind_to_cert = true;
+};
+
+struct Backend {
+  std::string url = "http://127.0.0.1:8080";
+  std::string host;  // parsed from url
+  std::string port;  // parsed from url
+  std::int64_t timeout = 30;
+  std::uint64_t pool_size = 64;
+};
+
+struct RateLimit {
+  double token_rate = 5;
+  std::uint64_t token_burst = 10;
+  std::uint64_t failure_threshold = 10;
+  std::int64_t failure_window = 60;
+  std::int64_t ban_duration = 900;
+  std::uint64_t table_size = 65536;
+};
+
+struct Audit {
+  fs::path path = "audit.log";
+  std::uint64_t queue_size = 65536;
+};
+
+struct Config {
+  fs::path file;  // the config file itself; relative paths above are resolved against it
+  Server server;
+  Trust trust;
+  Jwt jwt;
+  Backend backend;
+  RateLimit rate_limit;
+  Audit audit;
+};
+
+// A host and a port split from "host:port" or "[v6]:port"; empty host on failure.
+struct Endpoint {
+  std::string host;
+  std::string port;
+};
+[[nodiscard]] Endpoint split_host_port(std::string_view text);
+
+struct Parsed {
+  Config config;
+  std::vector<std::string> problems;  // each names its key, e.g. "server.threads: ..."
+};
+
+// Parses TOML text; `file` anchors relative paths. Never throws on bad input.
+[[nodiscard]] Parsed parse(std::string_view text, const fs::path& file);
+
+// Reads and parses the file; throws pki::Error(config) listing every problem.
+[[nodiscard]] Config load(const fs::path& file);
+
+// Problems with the files the config names: missing, unreadable, private keys readable
+// by group or others, directories that cannot be created. Used by check-config.
+[[nodiscard]] std::vector<std::string> check_files(const Config& config);
+
+}  // namespace gw::config

@@ -1,0 +1,210 @@
+#include "gateway/server/gateway.hpp"
+
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "core/error.hpp"
+#include "gateway/server/session.hpp"
+
+namespace gw::server {
+namespace {
+
+namespace asio = boost::asio;
+using asio::redirect_error;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+void log_line(const std::string& s) {
+  std::fprintf(stderr, "iot-gateway: %s\n", s.c_str());
+}
+
+// Spawned control coroutines report an escaped exception and keep the process alive.
+auto report(const char* what) {
+  return [what](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log_line(std::string(what) + " failed: " + ex.what());
+    }
+  };
+}
+
+std::string client_ip(const tcp::endpoint& ep) {
+  const auto a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  }
+  return a.to_string();
+}
+
+}  // namespace
+
+Gateway::Gateway(config::Config cfg)
+    : cfg_(std::move(cfg)),
+      audit_(cfg_.audit.path, cfg_.audit.queue_size),
+      conns_(cfg_.server.max_connections, cfg_.server.max_connections_per_ip),
+      reloader_(cfg_, state_, audit_),
+      ioc_(std::make_unique<asio::io_context>()) {
+  reloader_.load_initial();
+  backend_ = std::make_unique<proxy::BackendPool>(*ioc_, cfg_.backend);
+  svc_ = std::unique_ptr<Services>(new Services{cfg_, state_, audit_, *backend_, {}});
+  const auto ep = config::split_host_port(cfg_.server.listen);
+  boost::system::error_code ec;
+  tcp::resolver resolver(*ioc_);
+  const auto results = resolver.resolve(ep.host, ep.port, tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    throw pki::Error(pki::Exit::config,
+                     "server.listen " + cfg_.server.listen + ": " + ec.message());
+  }
+  const tcp::endpoint endpoint = results.begin()->endpoint();
+  acceptor_ = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc_));
+  acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(endpoint, ec);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw pki::Error(pki::Exit::config,
+                     "server.listen " + cfg_.server.listen + ": " + ec.message());
+  }
+}
+
+Gateway::~Gateway() {
+  // Idle backend connections and open sessions go while every part they use is alive.
+  acceptor_.reset();
+  svc_.reset();
+  backend_.reset();
+  ioc_.reset();
+}
+
+int Gateway::run() {
+  // Signals are caught from here on; the control coroutines share the acceptor's strand,
+  // so the acceptor, the reloader and the drain never run concurrently.
+  auto ctl = acceptor_->get_executor();
+  asio::co_spawn(ctl, signal_loop(), report("signal handling"));
+  asio::co_spawn(ctl, accept_loop(), report("accept loop"));
+  asio::co_spawn(ctl, reload_loop(), report("reload loop"));
+  std::uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+    asio::co_spawn(ctl, watchdog_loop(watchdog_usec), report("watchdog"));
+  }
+  unsigned n = cfg_.server.threads != 0 ? cfg_.server.threads : std::thread::hardware_concurrency();
+  n = std::max(1U, n);
+  log_line("listening on " + cfg_.server.listen + " with " + std::to_string(n) + " thread(s)");
+  sd_notify(0, "READY=1\nSTATUS=serving");
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < n; ++i) threads.emplace_back([this] { ioc_->run(); });
+  ioc_->run();
+  for (auto& t : threads) t.join();
+  audit_.flush();
+  log_line("stopped");
+  return 0;
+}
+
+asio::awaitable<void> Gateway::accept_loop() {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket sock(asio::make_strand(*ioc_));
+    co_await acceptor_->async_accept(sock, redirect_error(use_awaitable, ec));
+    if (stopping_ || !acceptor_->is_open()) co_return;
+    if (ec) {
+      // EMFILE and friends: back off instead of spinning.
+      asio::steady_timer t(co_await asio::this_coro::executor, milliseconds(50));
+      co_await t.async_wait(redirect_error(use_awaitable, ec));
+      continue;
+    }
+    const auto remote = sock.remote_endpoint(ec);
+    if (ec) continue;
+    const std::string ip = client_ip(remote);
+    if (!conns_.admit(ip)) {
+      sock.close(ec);  // connection caps reached: closed before any TLS work
+      continue;
+    }
+    auto s = std::make_shared<Session>(*svc_, conns_, std::move(sock), state_.get()->tls, ip);
+    Session::start(std::move(s));
+  }
+}
+
+asio::awaitable<void> Gateway::signal_loop() {
+  asio::signal_set signals(co_await asio::this_coro::executor, SIGTERM, SIGINT, SIGHUP);
+  signals.add(SIGUSR1);
+  for (;;) {
+    boost::system::error_code ec;
+    const int sig = co_await signals.async_wait(redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    if (sig == SIGHUP) {
+      log_line("SIGHUP: reloading trust material, keys and the audit log");
+      sd_notify(0, "RELOADING=1");
+      reloader_.poll(true);
+      audit_.reopen();
+      sd_notify(0, "READY=1");
+    } else if (sig == SIGUSR1) {
+      audit_.reopen();
+    } else if (!stopping_) {
+      start_drain();
+      asio::co_spawn(co_await asio::this_coro::executor, drain_loop(), report("drain"));
+    } else {
+      log_line("second stop signal: exiting without waiting");
+      ioc_->stop();
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> Gateway::reload_loop() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping_) {
+    boost::system::error_code ec;
+    timer.expires_after(seconds(cfg_.trust.reload_interval));
+    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+    if (stopping_) co_return;
+    reloader_.poll(false);
+  }
+}
+
+asio::awaitable<void> Gateway::watchdog_loop(std::uint64_t usec) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping_) {
+    sd_notify(0, "WATCHDOG=1");
+    boost::system::error_code ec;
+    timer.expires_after(std::chrono::microseconds(usec / 2));
+    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+  }
+}
+
+void Gateway::start_drain() {
+  stopping_ = true;
+  svc_->draining = true;
+  sd_notify(0, "STOPPING=1");
+  log_line("draining " + std::to_string(conns_.active()) + " connection(s)");
+  boost::system::error_code ec;
+  acceptor_->close(ec);
+  conns_.drain_all();
+}
+
+asio::awaitable<void> Gateway::drain_loop() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto deadline = std::chrono::steady_clock::now() + seconds(cfg_.server.drain_timeout);
+  while (conns_.active() > 0 && std::chrono::steady_clock::now() < deadline) {
+    boost::system::error_code ec;
+    timer.expires_after(milliseconds(50));
+    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+    conns_.drain_all();  // sessions that finished a request since are idle now
+  }
+  if (conns_.active() > 0) log_line("drain timeout: closing remaining connections");
+  ioc_->stop();
+}
+
+}  // namespace gw::server

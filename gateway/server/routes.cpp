@@ -1,0 +1,187 @@
+#include "gateway/server/routes.hpp"
+
+#include <algorithm>
+
+#include "core/clock.hpp"
+#include "core/encoding.hpp"
+#include "gateway/jwt/token.hpp"
+#include "gateway/proxy/rewrite.hpp"
+#include "gateway/revocation/chain.hpp"
+
+namespace gw::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace ev = audit::event;
+namespace bhttp = boost::beast::http;
+using bhttp::status;
+using bhttp::verb;
+using Status = revocation::RevocationSet::Status;
+
+audit::Record record(const char* event, bool success, const Client& c) {
+  audit::Record r;
+  r.event = event;
+  r.success = success;
+  r.remote_ip = c.ip;
+  if (c.peer.has_cert) {
+    r.device_id = c.peer.device_id;
+    r.serial = c.peer.serial;
+  }
+  return r;
+}
+
+http::Response refuse_token(Services& svc, const Client& c, const char* event, std::string reason) {
+  audit::Record r = record(event, false, c);
+  r.reason = std::move(reason);
+  svc.audit.log(std::move(r));
+  if (std::string_view(event) == ev::kCrlStale) return http::unavailable(event, 60);
+  return http::unauthorized(event);
+}
+
+http::Response issue_token(Services& svc, const Snapshot& snap, const Client& c) {
+  const auto now = pki::now_unix();
+  if (!c.peer.has_cert) return refuse_token(svc, c, ev::kAuthNoCert, "no client certificate");
+  if (revocation::stale(*snap.crls, now, svc.cfg.trust.crl_grace)) {
+    return refuse_token(svc, c, ev::kCrlStale, "CRL past nextUpdate + crl_grace");
+  }
+  const auto chain = revocation::check_chain(*snap.crls, c.peer.chain);
+  if (chain.status == Status::revoked) return refuse_token(svc, c, ev::kCertRevoked, chain.reason);
+  if (chain.status == Status::no_crl) return refuse_token(svc, c, ev::kCrlStale, chain.reason);
+  const auto& ous = c.peer.ous;
+  if (std::find(ous.begin(), ous.end(), svc.cfg.trust.device_ou) == ous.end()) {
+    return refuse_token(svc, c, ev::kCertOuMismatch, "subject OU is not the device OU");
+  }
+  if (!tls::valid_device_id(c.peer.device_id)) {
+    return refuse_token(svc, c, ev::kCertOuMismatch, "subject CN is not a valid device id");
+  }
+  const auto issued =
+      jwt::issue(*snap.keys, svc.cfg.jwt, {c.peer.device_id, c.peer.serial, c.peer.x5t}, now);
+  if (!issued) return http::error(status::internal_server_error, "signing failed");
+  audit::Record r = record(ev::kTokenIssued, true, c);
+  r.kid = issued->kid;
+  r.jti = issued->jti;
+  svc.audit.log(std::move(r));
+  return http::json_response(status::ok, {{"access_token", issued->token},
+                                          {"token_type", "Bearer"},
+                                          {"expires_in", issued->expires_in}});
+}
+
+// RFC 6750 §2.1: "Bearer" (any case), one space, the token.
+std::string_view bearer_token(const http::Request& req) {
+  const std::string_view auth = req[bhttp::field::authorization];
+  constexpr std::string_view kScheme = "bearer ";
+  if (auth.size() < kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(auth[i])) != kScheme[i]) return {};
+  }
+  return auth.substr(kScheme.size());
+}
+
+struct ApiVerdict {
+  const char* event;
+  std::string reason;
+  jwt::Claims claims;
+};
+
+ApiVerdict check_api(Services& svc, const Snapshot& snap, const http::Request& req,
+                     const Client& c) {
+  const auto now = pki::now_unix();
+  const std::string_view token = bearer_token(req);
+  if (token.empty()) return {ev::kJwtMissing, "no bearer token", {}};
+  jwt::Verdict v = jwt::validate(token, *snap.keys, svc.cfg.jwt, now);
+  if (!v.ok()) return {v.event, std::move(v.reason), std::move(v.claims)};
+  if (revocation::stale(*snap.crls, now, svc.cfg.trust.crl_grace)) {
+    return {ev::kCrlStale, "CRL past nextUpdate + crl_grace", std::move(v.claims)};
+  }
+  if (snap.crls->serial_revoked(v.claims.serial)) {
+    return {ev::kJwtRevoked, "certificate " + v.claims.serial + " is revoked", std::move(v.claims)};
+  }
+  if (c.peer.has_cert) {
+    const auto chain = revocation::check_chain(*snap.crls, c.peer.chain);
+    if (chain.status != Status::good) return {ev::kJwtRevoked, chain.reason, std::move(v.claims)};
+  }
+  if (svc.cfg.jwt.bind_to_cert && (!c.peer.has_cert || !pki::equal_ct(c.peer.x5t, v.claims.x5t))) {
+    return {ev::kJwtCertMismatch,
+            c.peer.has_cert ? "client certificate is not the token's cnf" : "no client certificate",
+            std::move(v.claims)};
+  }
+  return {ev::kJwtOk, "", std::move(v.claims)};
+}
+
+asio::awaitable<http::Response> api(Services& svc, const Snapshot& snap, http::Request& req,
+                                    const Client& c) {
+  ApiVerdict v = check_api(svc, snap, req, c);
+  audit::Record r;
+  r.event = v.event;
+  r.success = std::string_view(v.event) == ev::kJwtOk;
+  r.remote_ip = c.ip;
+  if (!v.claims.sub.empty()) r.device_id = v.claims.sub;
+  if (!v.claims.serial.empty()) r.serial = v.claims.serial;
+  if (!v.claims.kid.empty()) r.kid = v.claims.kid;
+  if (!v.claims.jti.empty()) r.jti = v.claims.jti;
+  if (!v.reason.empty()) r.reason = v.reason;
+  svc.audit.log(std::move(r));
+  if (std::string_view(v.event) == ev::kCrlStale) co_return http::unavailable(v.event, 60);
+  if (std::string_view(v.event) != ev::kJwtOk) co_return http::invalid_token(v.event);
+
+  proxy::Request out =
+      proxy::to_backend(req, v.claims.sub, c.ip, svc.cfg.backend.host + ":" + svc.cfg.backend.port);
+  proxy::Exchange ex = co_await svc.backend.send(std::move(out));
+  switch (ex.failure) {
+    case proxy::Failure::none:
+      proxy::clean_response(ex.response);
+      co_return std::move(ex.response);
+    case proxy::Failure::timeout:
+      co_return http::error(status::gateway_timeout, "backend timeout");
+    case proxy::Failure::unreachable:
+      break;
+  }
+  co_return http::error(status::bad_gateway, "backend unavailable");
+}
+
+http::Response ready(Services& svc, const Snapshot& snap) {
+  const auto now = pki::now_unix();
+  const bool crl_ok = !revocation::stale(*snap.crls, now, svc.cfg.trust.crl_grace);
+  const bool ok = crl_ok && !svc.draining.load();
+  nlohmann::json body = {
+      {"status", ok ? "ready" : "not ready"},
+      {"trust_loaded", true},
+      {"crl_fresh", crl_ok},
+      {"crl_count", snap.crls->crl_count()},
+      {"crl_next_update", pki::rfc3339(snap.crls->next_update())},
+      {"crl_seconds_left", snap.crls->next_update() + svc.cfg.trust.crl_grace - now},
+      {"jwt_keys", snap.keys->size()},
+      {"audit_dropped", svc.audit.dropped()},
+      {"draining", svc.draining.load()},
+  };
+  return http::json_response(ok ? status::ok : status::service_unavailable, body);
+}
+
+}  // namespace
+
+asio::awaitable<http::Response> route(Services& svc, http::Request& req, const Client& client) {
+  const std::shared_ptr<const Snapshot> snap = svc.state.get();  // fresh per request
+  const std::string_view target = req.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  // Dot segments would let "/api/../x" reach a backend path outside /api/.
+  if (path.empty() || path.front() != '/' || path.find("/..") != std::string_view::npos ||
+      path.find("/./") != std::string_view::npos || path.ends_with("/.")) {
+    co_return http::error(status::bad_request, "bad request target");
+  }
+  if (path.starts_with("/api/")) co_return co_await api(svc, *snap, req, client);
+  if (path == "/auth/token") {
+    if (req.method() != verb::post) co_return http::error(status::method_not_allowed, "use POST");
+    co_return issue_token(svc, *snap, client);
+  }
+  const bool get = req.method() == verb::get || req.method() == verb::head;
+  if (path == "/.well-known/jwks.json" && get) {
+    http::Response res = http::json_response(status::ok, snap->keys->jwks());
+    res.set(bhttp::field::cache_control, "max-age=60");
+    co_return res;
+  }
+  if (path == "/healthz" && get) co_return http::json_response(status::ok, {{"status", "ok"}});
+  if (path == "/readyz" && get) co_return ready(svc, *snap);
+  co_return http::error(status::not_found, "not found");
+}
+
+}  // namespace gw::server

@@ -1,0 +1,45 @@
+#pragma once
+// One client connection: TLS handshake, then HTTP/1.1 requests with keep-alive until
+// the client closes, a timeout fires, or the gateway drains. Kept alive by the
+// coroutine that runs it (beast's session-per-connection shape, as a coroutine).
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <memory>
+#include <string>
+
+#include "gateway/server/connections.hpp"
+#include "gateway/server/services.hpp"
+
+namespace gw::server {
+
+class Session : public Drainable, public std::enable_shared_from_this<Session> {
+ public:
+  Session(Services& svc, Connections& conns, boost::asio::ip::tcp::socket socket,
+          std::shared_ptr<boost::asio::ssl::context> ctx, std::string remote_ip);
+  ~Session() override;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Spawns the connection's coroutine on its strand; no exception escapes it.
+  static void start(std::shared_ptr<Session> s);
+  void drain() override;
+
+ private:
+  boost::asio::awaitable<void> run(std::shared_ptr<Session> self);
+  boost::asio::awaitable<bool> handshake();
+  boost::asio::awaitable<void> serve();
+
+  Services& svc_;
+  Connections& conns_;
+  std::shared_ptr<boost::asio::ssl::context> ctx_;  // outlives stream_ (declared first)
+  boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+  std::string ip_;
+  std::uint64_t id_ = 0;
+  bool idle_ = false;      // waiting for the next request with nothing buffered
+  bool draining_ = false;  // only touched on the connection's strand
+};
+
+}  // namespace gw::server

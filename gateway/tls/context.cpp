@@ -1,0 +1,66 @@
+#include "gateway/tls/context.hpp"
+
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include "core/error.hpp"
+#include "fsutil/files.hpp"
+
+namespace gw::tls {
+namespace {
+
+namespace ssl = boost::asio::ssl;
+using pki::Exit;
+
+int no_password(char*, int, int, void*) {
+  return -1;
+}
+
+void check(int rc, const std::string& what) {
+  if (rc != 1) pki::throw_ossl(Exit::config, what);
+}
+
+void load_key(SSL_CTX* ctx, const std::filesystem::path& key_file) {
+  const pki::Secret pem = pki::fs::read_private_file(key_file);
+  const pki::BioPtr bio(BIO_new_mem_buf(pem.view().data(), static_cast<int>(pem.size())));
+  const pki::PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr));
+  if (!key)
+    pki::throw_ossl(Exit::config, key_file.string() + ": not an unencrypted PEM private key");
+  check(SSL_CTX_use_PrivateKey(ctx, key.get()), "server.key " + key_file.string());
+  check(SSL_CTX_check_private_key(ctx), "server.key does not match server.cert");
+}
+
+}  // namespace
+
+std::shared_ptr<ssl::context> make_server_context(const std::filesystem::path& cert_chain,
+                                                  const std::filesystem::path& key,
+                                                  const revocation::Bundle& bundle) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* raw = ctx->native_handle();
+  check(SSL_CTX_set_min_proto_version(raw, TLS1_3_VERSION), "TLS 1.3 minimum");
+  check(SSL_CTX_set_max_proto_version(raw, TLS1_3_VERSION), "TLS 1.3 maximum");
+  // No resumption: no tickets (stateless or stateful) and no server-side cache.
+  SSL_CTX_set_options(raw,
+                      SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  check(SSL_CTX_set_num_tickets(raw, 0), "SSL_CTX_set_num_tickets");
+  SSL_CTX_set_session_cache_mode(raw, SSL_SESS_CACHE_OFF);
+  check(SSL_CTX_set1_groups_list(raw, "X25519:P-256"), "groups X25519:P-256");
+  check(SSL_CTX_use_certificate_chain_file(raw, cert_chain.c_str()),
+        "server.cert " + cert_chain.string());
+  load_key(raw, key);
+
+  pki::X509StorePtr store = bundle.make_store();
+  SSL_CTX_set_cert_store(raw, store.release());  // the context owns the store now
+  for (const auto& ca : bundle.certs()) {
+    check(SSL_CTX_add_client_CA(raw, ca.get()), "client CA list");
+  }
+  // verify_peer without fail_if_no_peer_cert: a certificate that does not chain to the
+  // bundle fails the handshake; no certificate at all is decided by the HTTP layer.
+  SSL_CTX_set_verify(raw, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_verify_depth(raw, 4);
+  static const unsigned char kSidCtx[] = "iot-gateway";
+  check(SSL_CTX_set_session_id_context(raw, kSidCtx, sizeof kSidCtx - 1), "session id context");
+  return ctx;
+}
+
+}  // namespace gw::tls

@@ -1,0 +1,25 @@
+#pragma once
+// What the gateway knows about the client after the handshake.
+#include <openssl/ssl.h>
+
+#include <string>
+#include <vector>
+
+namespace gw::tls {
+
+struct Peer {
+  bool has_cert = false;
+  std::string device_id;             // subject CN
+  std::vector<std::string> ous;      // every subject OU
+  std::string serial;                // uppercase hex
+  std::string x5t;                   // base64url SHA-256 of the leaf DER (RFC 8705 §3.1)
+  STACK_OF(X509) * chain = nullptr;  // borrowed from the SSL object: leaf first, anchor last
+};
+
+// Reads the verified peer certificate and chain; chain is only valid while `ssl` lives.
+[[nodiscard]] Peer read_peer(SSL* ssl);
+
+// SPEC §3 device ids: [A-Za-z0-9][A-Za-z0-9._-]{0,63}.
+[[nodiscard]] bool valid_device_id(std::string_view id);
+
+}  // namespace gw::tls
