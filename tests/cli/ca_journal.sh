@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The CA journal's hash chain: intact after every command; an edited, a deleted and a
+# reordered record are each detected and named.
+. "$(dirname "$0")/../lib/common.sh"
+H=$T/pki
+mkdir -m 700 "$H"
+printf '[argon2]\nt_cost = 1\nm_cost_kib = 8192\n' >"$H/iot-pki.toml"
+iot-ca --home "$H" init --cn "Journal Root" --key ec-p256 >/dev/null
+iot-ca --home "$H" intermediate --name i1 --cn "Issuing" >/dev/null
+for i in 1 2 3; do
+  make_device_csr "dev-$i" "$T"
+  iot-ca --home "$H" sign --csr "$T/dev-$i.csr" --profile device --out "$T/dev-$i.crt" >/dev/null
+done
+(umask 077 && iot-provision --home "$H" token --device-id dev-4 >"$T/token")
+make_device_csr dev-4 "$T"
+iot-provision --home "$H" enroll --token-file "$T/token" --csr "$T/dev-4.csr" --out "$T/dev-4.crt" >/dev/null
+iot-provision --home "$H" list >/dev/null
+iot-ca --home "$H" list >/dev/null
+iot-ca --home "$H" show "$(openssl x509 -in "$T/dev-1.crt" -noout -serial | cut -d= -f2)" >/dev/null
+iot-ca --home "$H" export --out "$T/trust" >/dev/null
+iot-revoke --home "$H" cert "$(openssl x509 -in "$T/dev-2.crt" -noout -serial | cut -d= -f2)" --reason keyCompromise >/dev/null
+iot-revoke --home "$H" device dev-3 >/dev/null
+iot-revoke --home "$H" crl --out "$T/crl.pem" >/dev/null
+iot-ca --home "$H" export --out "$T/trust" >/dev/null
+
+iot-ca --home "$H" journal verify --json >"$T/verify.json"
+records=$($PY -c "import json; print(json.load(open('$T/verify.json'))['records'])")
+[ "$records" -ge 7 ] || fail "expected at least 7 journal records, got $records"
+pass "journal verify passes after every command ($records records)"
+
+# No secret and no key material in the journal.
+if sqlite3 "$H/registry.db" "SELECT detail FROM journal" | grep -q "PRIVATE KEY"; then fail "key in journal"; fi
+
+cp "$H/registry.db" "$T/good.db"
+restore() { cp "$T/good.db" "$H/registry.db"; rm -f "$H/registry.db-wal" "$H/registry.db-shm"; }
+sqlite3 "$H/registry.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+cp "$H/registry.db" "$T/good.db"
+
+sqlite3 "$H/registry.db" "UPDATE journal SET detail = replace(detail, 'dev-1', 'dev-9') WHERE seq = 3"
+expect_exit 65 iot-ca --home "$H" journal verify
+expect_err_contains "journal record 3"
+expect_err_contains "edited"
+pass "an edited record is named"
+restore
+
+sqlite3 "$H/registry.db" "DELETE FROM journal WHERE seq = 4"
+expect_exit 65 iot-ca --home "$H" journal verify
+expect_err_contains "journal record 5"
+expect_err_contains "deleted"
+pass "a deleted record is detected at the record after it"
+restore
+
+# Reorder: swap the contents of records 2 and 3 (keeping their seq numbers).
+sqlite3 "$H/registry.db" <<'SQL'
+BEGIN;
+UPDATE journal SET seq = -2 WHERE seq = 2;
+UPDATE journal SET seq = 2 WHERE seq = 3;
+UPDATE journal SET seq = 3 WHERE seq = -2;
+COMMIT;
+SQL
+expect_exit 65 iot-ca --home "$H" journal verify
+expect_err_contains "journal record 2"
+pass "a reordered record is named"
+restore
+iot-ca --home "$H" journal verify >/dev/null || fail "restored journal should verify"
+finish
