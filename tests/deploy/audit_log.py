@@ -2,8 +2,8 @@
 """Gateway audit lines (SPEC §5) for the fail2ban tests, and the truth about a log.
 
   append FILE --event E --outcome O --ip IP [--count N] [--age SECONDS] [--device D]
-      appends N records in the gateway's format: {"ts","seq","event","outcome",
-      "remote_ip",...,"prev"}, ts = now - age (RFC 3339 UTC, ms), seq and prev
+      appends N records in the gateway's format: {"ts","seq","prev","event",
+      "outcome","remote_ip",...}, ts = now - age (RFC 3339 UTC, ms), seq and prev
       (SHA-256 of the previous line) continuing the file's chain
   sample FILE
       writes a mixed log: every event name, success and failure, IPv4 and IPv6,
@@ -37,9 +37,9 @@ def tail_state(path):
         with open(path, "rb") as f:
             lines = f.read().splitlines()
     except FileNotFoundError:
-        return 0, ""
+        return 0, "0" * 64
     if not lines:
-        return 0, ""
+        return 0, "0" * 64
     last = lines[-1]
     return json.loads(last)["seq"], hashlib.sha256(last).hexdigest()
 
@@ -52,18 +52,19 @@ def write(path, records):
             seq += 1
             obj = {}
             for k, v in rec:
-                obj[k] = seq if k == "seq" else v
-            if "seq" not in obj:
-                obj["seq"] = seq
-            obj["prev"] = prev
-            line = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+                obj[k] = seq if k == "seq" else prev if k == "prev" else v
+            obj.setdefault("seq", seq)
+            obj.setdefault("prev", prev)
+            # ensure_ascii, as the gateway writes it: any non-ASCII byte is escaped.
+            line = json.dumps(obj, separators=(",", ":"), ensure_ascii=True).encode()
             f.write(line + b"\n")
             prev = hashlib.sha256(line).hexdigest()
 
 
 def std(event, outcome, ip, age=0.0, **extra):
-    rec = [("ts", ts(age)), ("seq", 0), ("event", event), ("outcome", outcome),
-           ("remote_ip", ip)]
+    """The gateway's field order: ts, seq, prev, event, outcome, remote_ip, extras."""
+    rec = [("ts", ts(age)), ("seq", 0), ("prev", ""), ("event", event),
+           ("outcome", outcome), ("remote_ip", ip)]
     rec += list(extra.items())
     return rec
 

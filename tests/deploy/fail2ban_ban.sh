@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The shipped jail with a real fail2ban-server: 4 failure records in 60 s do not ban,
+# The shipped jail with a real fail2ban-server, fed audit records in the gateway's
+# format (audit_log.py) so the timing cases can be staged: 4 failure records in 60 s
+# do not ban,
 # the 5th does, within seconds, and the ban is a real nftables drop for that client
 # while another client keeps working. Success records and old failures ban no one.
 #
@@ -27,47 +29,13 @@ if ! ip netns exec "$SRV" nft add table inet probe 2>"$T/probe.err"; then
 fi
 ip netns exec "$SRV" nft delete table inet probe
 
-# Private configuration: Debian's stock jail.conf and actions (all jails there are off
-# unless enabled), our own fail2ban.conf, and the kit's jail and filter unchanged. The
-# only test override is the log path and the polling backend.
-F="$T/f2b"
-mkdir -p "$F/filter.d" "$F/jail.d" "$F/action.d"
-cp -r /etc/fail2ban/action.d/. "$F/action.d/"
-cp /etc/fail2ban/jail.conf /etc/fail2ban/paths-common.conf /etc/fail2ban/paths-debian.conf "$F/"
-cp "$DEPLOY_DIR/fail2ban/filter.d/iot-gateway.conf" "$F/filter.d/"
-cp "$DEPLOY_DIR/fail2ban/jail.local" "$F/jail.local"
-cat >"$F/fail2ban.conf" <<EOF
-[Definition]
-loglevel = INFO
-logtarget = $T/f2b.log
-socket = $T/f2b.sock
-pidfile = $T/f2b.pid
-dbfile = $T/f2b.sqlite3
-dbpurgeage = 1d
-allowipv6 = auto
-syslogsocket = auto
-EOF
 LOG="$T/audit.log"
 : >"$LOG"
-cat >"$F/jail.d/zz-test.local" <<EOF
-[iot-gateway]
-logpath = $LOG
-backend = polling
-EOF
+f2b_config "$LOG"
 
-f2b() { fail2ban-client -c "$F" -s "$T/f2b.sock" "$@"; }
 connects() {  # NS ADDR : one TCP connection to the gateway port succeeds
   ip netns exec "$1" "$PY" "$NETTOOL" connect "$2" 8443 --count 1 --timeout 2 | grep -qx 'ok=1 fail=0'
 }
-found() { grep -c "\[iot-gateway\] Found $1 " "$T/f2b.log" || true; }
-found_at_least() { [ "$(found "$1")" -ge "$2" ]; }
-banned() { f2b get iot-gateway banned "$1" 2>/dev/null | grep -qx 1; }
-in_set() {  # SET ADDR : the address is in fail2ban's nftables set (in the server netns)
-  local listing
-  listing=$(ip netns exec "$SRV" nft list set inet f2b-table "$1" 2>/dev/null) || return 1
-  [[ $listing == *"$2"* ]]
-}
-
 ip netns exec "$SRV" "$PY" "$NETTOOL" serve --ready "$T/srv.ready" --max-life 300 8443 &
 track_pid $!
 wait_for test -s "$T/srv.ready"
@@ -82,12 +50,7 @@ wait_for test -s "$T/srv.ready"
 "$PY" "$AUDIT" append "$LOG" --event CRL_REJECTED --outcome failure --ip "" --count 3
 "$PY" "$AUDIT" append "$LOG" --event AUTH_NO_CERT --outcome failure --ip 10.202.9.9
 
-ip netns exec "$SRV" fail2ban-server -f -x -c "$F" -s "$T/f2b.sock" -p "$T/f2b.pid" \
-  --logtarget "$T/f2b.log" >"$T/f2b.out" 2>&1 &
-track_pid $!
-wait_for f2b ping
-wait_for f2b status iot-gateway
-f2b status iot-gateway | grep -q "File list:.*$LOG" || fail "jail does not watch $LOG: $(f2b status iot-gateway)"
+f2b_start "$SRV" "$LOG"
 pass "fail2ban-server runs the shipped jail from a private config dir"
 
 wait_for found_at_least 10.202.9.9 1
@@ -123,7 +86,7 @@ start=$SECONDS
 wait_for banned 10.202.1.2
 elapsed=$((SECONDS - start))
 # The action runs just after the ban is recorded; give it a bounded moment.
-wait_for in_set addr-set-iot-gateway 10.202.1.2
+wait_for in_set "$SRV" addr-set-iot-gateway 10.202.1.2
 if connects "$C1" 10.202.1.1; then fail "banned client still connects to 8443"; fi
 connects "$C2" 10.202.2.1 || fail "bystander c2 lost access"
 pass "5th failure: c1 banned in ${elapsed}s and refused by nftables; c2 still served"
@@ -131,7 +94,7 @@ pass "5th failure: c1 banned in ${elapsed}s and refused by nftables; c2 still se
 # IPv6 clients are banned the same way (the set for IPv6 addresses).
 "$PY" "$AUDIT" append "$LOG" --event CERT_REVOKED --outcome failure --ip fd00:202:2::2 --count 5
 wait_for banned fd00:202:2::2
-wait_for in_set addr6-set-iot-gateway fd00:202:2::2
+wait_for in_set "$SRV" addr6-set-iot-gateway fd00:202:2::2
 if connects "$C2" fd00:202:2::1; then fail "banned IPv6 client still connects"; fi
 connects "$C2" 10.202.2.1 || fail "c2's IPv4 address lost access with its IPv6 ban"
 pass "5 failures from an IPv6 client ban that address"

@@ -86,3 +86,98 @@ tree_hash() {
     find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
   ) | sha256sum | cut -d' ' -f1
 }
+
+# --- a real gateway (when the build has one) -----------------------------------------
+have_gateway() { [ -x "$IOTPKI_BIN/iot-gateway" ] && [ -x "$IOTPKI_BIN/iot-ca" ]; }
+
+# gw_setup DIR LISTEN : a PKI (iot-ca, EC P-256), the gateway's server certificate
+# (localhost and every address in the namespace it runs in is reached via
+# --resolve localhost), a device certificate DIR/dev/dev-1.{crt,key}, the trust
+# bundle, a JWT key and DIR/gateway.toml listening on LISTEN. Audit log DIR/audit.log.
+gw_setup() {
+  local G=$1 listen=$2 H="$1/pki"
+  mkdir -p "$G/dev"
+  mkdir -m 700 "$H"
+  printf '[ca]\norganisation = "Deploy Test"\n' >"$H/iot-pki.toml"
+  iot-ca --home "$H" init --cn "Deploy Test Root" --key ec-p256 >/dev/null
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$G/server.key" 2>/dev/null
+  chmod 600 "$G/server.key"
+  openssl req -new -key "$G/server.key" -subj /CN=localhost -out "$G/server.csr"
+  iot-ca --home "$H" sign --csr "$G/server.csr" --profile server --san DNS:localhost \
+    --out "$G/server.crt" >/dev/null
+  make_device_csr dev-1 "$G/dev"
+  iot-ca --home "$H" sign --csr "$G/dev/dev-1.csr" --profile device --out "$G/dev/dev-1.crt" >/dev/null
+  iot-ca --home "$H" export --out "$G/trust" >/dev/null
+  iot-gateway jwt-key new --dir "$G/jwt" >/dev/null
+  cat >"$G/gateway.toml" <<EOF
+[server]
+listen = "$listen"
+cert = "server.crt"
+key = "server.key"
+metrics_listen = ""
+
+[trust]
+bundle = "trust/ca-bundle.pem"
+crl = "trust/crl.pem"
+state_dir = "state"
+
+[jwt]
+keys_dir = "jwt"
+
+[backend]
+url = "http://127.0.0.1:9"
+timeout = "2s"
+
+[audit]
+path = "audit.log"
+EOF
+}
+
+# --- a private fail2ban ----------------------------------------------------------------
+# f2b_config LOG : $T/f2b holds Debian's stock jail.conf and actions (every jail there
+# is off unless enabled), our own fail2ban.conf (socket, pidfile, database and log in
+# $T), and the kit's jail and filter unchanged; the only override is the log path and
+# the polling backend. /etc/fail2ban is never the server's configuration.
+f2b_config() {
+  F="$T/f2b"
+  mkdir -p "$F/filter.d" "$F/jail.d" "$F/action.d"
+  cp -r /etc/fail2ban/action.d/. "$F/action.d/"
+  cp /etc/fail2ban/jail.conf /etc/fail2ban/paths-common.conf /etc/fail2ban/paths-debian.conf "$F/"
+  cp "$DEPLOY_DIR/fail2ban/filter.d/iot-gateway.conf" "$F/filter.d/"
+  cp "$DEPLOY_DIR/fail2ban/jail.local" "$F/jail.local"
+  cat >"$F/fail2ban.conf" <<EOF
+[Definition]
+loglevel = INFO
+logtarget = $T/f2b.log
+syslogsocket = auto
+socket = $T/f2b.sock
+pidfile = $T/f2b.pid
+dbfile = $T/f2b.sqlite3
+dbpurgeage = 1d
+allowipv6 = auto
+EOF
+  cat >"$F/jail.d/zz-test.local" <<EOF
+[iot-gateway]
+logpath = $1
+backend = polling
+EOF
+}
+f2b() { fail2ban-client -c "$F" -s "$T/f2b.sock" "$@"; }
+# f2b_start NS LOG : fail2ban-server inside NS (its nftables bans stay there).
+f2b_start() {
+  ip netns exec "$1" fail2ban-server -f -x -c "$F" -s "$T/f2b.sock" -p "$T/f2b.pid" \
+    --logtarget "$T/f2b.log" >"$T/f2b.out" 2>&1 &
+  track_pid $!
+  wait_for f2b ping
+  wait_for f2b status iot-gateway
+  f2b status iot-gateway | grep -q "File list:.*$2" || fail "jail does not watch $2: $(f2b status iot-gateway)"
+}
+found() { grep -c "\[iot-gateway\] Found $1 " "$T/f2b.log" || true; }
+found_at_least() { [ "$(found "$1")" -ge "$2" ]; }
+banned() { f2b get iot-gateway banned "$1" 2>/dev/null | grep -qx 1; }
+# in_set NS SET ADDR : the address is in fail2ban's nftables set in NS.
+in_set() {
+  local listing
+  listing=$(ip netns exec "$1" nft list set inet f2b-table "$2" 2>/dev/null) || return 1
+  [[ $listing == *"$3"* ]]
+}
