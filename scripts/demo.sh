@@ -4,10 +4,15 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j "$(nproc)" >/dev/null
-export PATH="$REPO/build/bin:$PATH"
+# IOTPKI_BIN (set by the test suite) runs the demo on binaries already built.
+if [ -z "${IOTPKI_BIN:-}" ]; then
+  scripts/install-deps.sh
+  echo "Building (Release)…"
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build -j "$(nproc)" >/dev/null
+  IOTPKI_BIN=$REPO/build/bin
+fi
+export PATH="$IOTPKI_BIN:$PATH"
 
 D=$(mktemp -d /tmp/iot-pki-demo.XXXXXX)
 PIDS=()
@@ -83,6 +88,7 @@ gw_port=$(free_port)
 metrics_port=$(free_port)
 python3 "$REPO/examples/backend/hello_backend.py" "$backend_port" &
 PIDS+=($!)
+echo "backend pid $! on 127.0.0.1:$backend_port"
 show iot-gateway jwt-key new --dir gateway/jwt
 cat >gateway/gateway.toml <<TOML
 [server]
@@ -109,6 +115,7 @@ TOML
 show iot-gateway check-config --config gateway/gateway.toml
 iot-gateway --config gateway/gateway.toml 2>gateway/gateway.stderr &
 PIDS+=($!)
+echo "gateway pid $! on 127.0.0.1:$gw_port"
 wait_port "$backend_port"
 wait_port "$gw_port"
 GW=https://localhost:$gw_port
@@ -122,9 +129,13 @@ JWT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_to
 
 step "The device calls /api/hello through the gateway (its own X-Device-ID is replaced)"
 printf '$ curl --cert … -H "Authorization: Bearer <jwt>" -H "X-Device-ID: admin" %s/api/hello\n' "$GW"
-"${CURL[@]}" --cert device/device.crt --key device/device.key -H "Authorization: Bearer $JWT" \
-  -H "X-Device-ID: admin" "$GW/api/hello"
-echo
+reply=$("${CURL[@]}" --cert device/device.crt --key device/device.key -H "Authorization: Bearer $JWT" \
+  -H "X-Device-ID: admin" "$GW/api/hello")
+echo "$reply"
+expect() { # the demo checks what it shows, so a broken build cannot look like a working one
+  [ "$1" = "$2" ] || { echo "demo: expected $3 to be '$2', got '$1'" >&2; exit 1; }
+}
+expect "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["hello"])' "$reply")" sensor-0001 "the backend's X-Device-ID"
 
 step "Revoke the device and export a fresh CRL"
 show iot-revoke --home "$H" device sensor-0001 --reason keyCompromise
@@ -134,9 +145,11 @@ sleep 2.5 # the gateway re-reads changed trust files every reload_interval (1 s 
 step "The gateway refuses the revoked device"
 code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' --cert device/device.crt --key device/device.key -X POST "$GW/auth/token")
 echo "POST /auth/token      → HTTP $code"
+expect "$code" 401 "/auth/token for the revoked device"
 code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' --cert device/device.crt --key device/device.key \
   -H "Authorization: Bearer $JWT" "$GW/api/hello")
 echo "GET /api/hello (old JWT) → HTTP $code"
+expect "$code" 401 "/api/hello with the revoked device's JWT"
 echo "Audit log (last events):"
 tail -n 4 gateway/audit.log | python3 -c 'import json,sys
 for l in sys.stdin:
