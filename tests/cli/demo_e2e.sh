@@ -13,6 +13,7 @@ pids=$(sed -n 's/^\(backend\|gateway\) pid \([0-9]*\) .*/\2/p' "$T/demo.out")
 for pid in $pids; do
   if kill -0 "$pid" 2>/dev/null; then fail "the demo left pid $pid running"; fi
 done
-[ -z "$(find /tmp -maxdepth 1 -name 'iot-pki-demo.*' -newer "$T/demo.out" 2>/dev/null)" ] || true
+dir=$(grep -o '/tmp/iot-pki-demo\.[A-Za-z0-9]*' "$T/demo.out" | head -n1)
+[ -n "$dir" ] && [ ! -e "$dir" ] || fail "the demo's directory '$dir' was not removed"
 pass "the demo leaves nothing running"
 finish
