@@ -88,7 +88,9 @@ std::string render(const Record& r, std::int64_t unix_millis, std::uint64_t seq,
 AuditLog::AuditLog(std::filesystem::path path, std::size_t queue_size)
     : path_(std::move(path)), capacity_(queue_size) {
   open_file();
-  const std::string last = last_line(fd_.get());
+  // The append-only descriptor cannot be read; the tail comes through a second one.
+  const pki::UniqueFd reader(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  const std::string last = reader.valid() ? last_line(reader.get()) : "";
   prev_ = last.empty() ? kZeroHash : pki::sha256_hex(last);
   if (!last.empty()) {
     const auto j = nlohmann::json::parse(last, nullptr, false);
