@@ -32,7 +32,7 @@ gw_export() { ca export --out "$GW/trust" >/dev/null; }
 
 # gw_device ID [profile] [ca]: the device makes its key and CSR, the CA signs it.
 gw_device() {
-  local id=$1 profile=${2:-device} ca_name=${3:-}
+  local id=$1 profile=${2:-device} ca_name=${3:-iss1}
   make_device_csr "$id" "$DEV"
   ca sign --csr "$DEV/$id.csr" --profile "$profile" ${ca_name:+--ca "$ca_name"} \
     --out "$DEV/$id.crt" >/dev/null
@@ -138,3 +138,29 @@ expect_audit() {
 
 # The outcome field of the last record with this event.
 last_audit() { grep "\"event\":\"$1\"" "$GW/audit.log" | tail -1; }
+
+# wait_reload N: waits (bounded) until the gateway has audited N CRL loads/refusals.
+wait_crl_event() {
+  local event=$1 want=$2 i
+  for i in $(seq 1 150); do
+    [ "$(audit_count "$event")" -ge "$want" ] && return 0
+    sleep 0.1
+  done
+  fail "gateway did not audit $event #$want within 15 s"
+}
+
+# expect_refused WANT_STATUS EVENT ARGS...: request refused with status, the 401s of
+# /api/* carry the RFC 6750 challenge, and the body names the event.
+expect_refused() {
+  local want=$1 event=$2
+  shift 2
+  expect_status "$want" "$@"
+  grep -q "\"code\":\"$event\"" "$T/body" || fail "expected $event, body: $(cat "$T/body")"
+}
+expect_invalid_token() {
+  local event=$1
+  shift
+  expect_refused 401 "$event" "$@"
+  grep -qi '^www-authenticate: Bearer error="invalid_token"' "$T/headers" ||
+    fail "401 without WWW-Authenticate: Bearer error=\"invalid_token\": $(cat "$T/headers")"
+}
