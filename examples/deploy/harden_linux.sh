@@ -215,6 +215,19 @@ PermitUserEnvironment no
 EOF
 SSHD_CHANGED=0
 sshd_config=$(r /etc/ssh/sshd_config)
+sshd_dropin=$(r /etc/ssh/sshd_config.d/00-iot-gateway-hardening.conf)
+# Copies of what is there now, to put back if sshd rejects the result (live only).
+mkdir -p "$WORK/sshd-backup"
+if [ -f "$sshd_config" ]; then cp -p "$sshd_config" "$WORK/sshd-backup/sshd_config"; fi
+if [ -f "$sshd_dropin" ]; then cp -p "$sshd_dropin" "$WORK/sshd-backup/dropin"; fi
+restore_sshd() {
+  cp -p "$WORK/sshd-backup/sshd_config" "$sshd_config"
+  if [ -f "$WORK/sshd-backup/dropin" ]; then
+    cp -p "$WORK/sshd-backup/dropin" "$sshd_dropin"
+  else
+    rm -f "$sshd_dropin"
+  fi
+}
 if [ -f "$sshd_config" ]; then
   n_before=${#INSTALLED[@]}
   put_file "$WORK/sshd.conf" /etc/ssh/sshd_config.d/00-iot-gateway-hardening.conf 0644
@@ -314,7 +327,8 @@ if [ "$LIVE" -eq 1 ] && [ "$DRY" -eq 0 ]; then
   if [ "$SSHD_CHANGED" -eq 1 ] && command -v sshd >/dev/null; then
     mkdir -p /run/sshd
     if ! sshd -t; then
-      die "sshd -t rejects the configuration; fix it before reloading ssh (a running sshd keeps its old settings)"
+      restore_sshd
+      die "sshd -t rejects the new configuration; the previous sshd files are restored and ssh was not reloaded"
     fi
     if [ -d /run/systemd/system ] && systemctl is-active --quiet ssh.service; then
       echo "change: reload ssh.service"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The shipped jail with a real fail2ban-server, fed audit records in the gateway's
 # format (audit_log.py) so the timing cases can be staged: 4 failure records in 60 s
-# do not ban,
-# the 5th does, within seconds, and the ban is a real nftables drop for that client
+# do not ban, the 5th does, within seconds, and the ban is a real nftables drop for that client
 # while another client keeps working. Success records and old failures ban no one.
 #
 # The server runs inside a network namespace (its nftables action changes only that
@@ -34,7 +33,7 @@ LOG="$T/audit.log"
 f2b_config "$LOG"
 
 connects() {  # NS ADDR : one TCP connection to the gateway port succeeds
-  ip netns exec "$1" "$PY" "$NETTOOL" connect "$2" 8443 --count 1 --timeout 2 | grep -qx 'ok=1 fail=0'
+  grep -qx 'ok=1 fail=0' <<<"$(ip netns exec "$1" "$PY" "$NETTOOL" connect "$2" 8443 --count 1 --timeout 2)"
 }
 ip netns exec "$SRV" "$PY" "$NETTOOL" serve --ready "$T/srv.ready" --max-life 300 8443 &
 track_pid $!

@@ -32,7 +32,7 @@ check_log() {
     fail "$label: fail2ban-regex failed: $(cat "$T/regex.out")"
   grep -q "^Lines: $total lines, 0 ignored, $want matched, $((total - want)) missed" "$T/regex.out" ||
     fail "$label: want $want of $total lines matched: $(grep -A40 '^Lines:' "$T/regex.out")"
-  grep -A3 "Date template hits:" "$T/regex.out" | grep -q "\[$total\]" ||
+  grep -q "\[$total\]" <<<"$(grep -A3 "Date template hits:" "$T/regex.out")" ||
     fail "$label: the ts datepattern did not hit every line: $(grep -A3 'Date template hits:' "$T/regex.out")"
   pass "$label: fail2ban-regex matches the $want failure records of $total lines, no success record"
 

@@ -68,7 +68,8 @@ pass "--dry-run lists the ruleset and the sysctl change and makes neither"
 
 # --- apply, idempotence, atomic failure, rollback --------------------------------
 in_srv bash "$FW" "${FW_ARGS[@]}" >"$T/apply.out" || fail "apply failed: $(cat "$T/apply.out")"
-in_srv nft list chain inet iot_gateway input | grep -q 'policy drop' || fail "no default drop after apply"
+# (Output captured first: grep -q exiting early would SIGPIPE nft under pipefail.)
+grep -q 'policy drop' <<<"$(in_srv nft list chain inet iot_gateway input)" || fail "no default drop after apply"
 [ "$(in_srv sysctl -n net.ipv4.tcp_syncookies)" = 1 ] || fail "SYN cookies not on after apply"
 pass "the ruleset loads (default drop inbound) and SYN cookies are on"
 
@@ -113,7 +114,11 @@ pass "8443: connection $((CONN_LIMIT + 1)) from one source refused, another sour
 
 # SSH: SSH_BURST new connections pass, the rest of a quick burst is dropped.
 ip netns exec "$C2" "$PY" "$NETTOOL" connect 10.201.2.1 22 --count 8 --close --timeout 0.8 >"$T/ssh.out"
-grep -qx "ok=$SSH_BURST fail=$((8 - SSH_BURST))" "$T/ssh.out" || fail "SSH rate limit: $(cat "$T/ssh.out")"
+# The burst passes (one more token may refill while the attempts run); the rest drop.
+ssh_ok=$(sed -n 's/^ok=\([0-9]*\) .*/\1/p' "$T/ssh.out")
+if [ "$ssh_ok" -lt "$SSH_BURST" ] || [ "$ssh_ok" -gt $((SSH_BURST + 1)) ]; then
+  fail "SSH rate limit: $(cat "$T/ssh.out")"
+fi
 pass "SSH: beyond the rate limit ($SSH_BURST in a burst) new connections are dropped"
 
 # ICMP: echo replies are rate-limited host-wide.
@@ -125,17 +130,20 @@ pass "ICMP echo rate-limited ($replies of 20 answered)"
 # Port scan from c1: dropped within 60 s, then even 8443 is closed to it; c2 unaffected.
 start=$SECONDS
 ip netns exec "$C1" timeout 60 nmap -sT -Pn -n -p 1-200 --max-retries 0 --max-rtt-timeout 200ms \
-  --host-timeout 55s 10.201.1.1 >"$T/nmap.out" 2>&1 || true
+  --host-timeout 55s 10.201.1.1 >"$T/nmap.out" 2>&1 &
+nmap_pid=$!
+track_pid $nmap_pid
 banned=no
-for _ in $(seq 1 60); do
+for _ in $(seq 1 120); do
   if in_srv nft get element inet iot_gateway scanners4 '{ 10.201.1.2 }' >/dev/null 2>&1; then
     banned=yes
     break
   fi
   [ $((SECONDS - start)) -lt 60 ] || break
-  sleep 1
+  sleep 0.5
 done
 elapsed=$((SECONDS - start))
+wait "$nmap_pid" || true
 [ "$banned" = yes ] || fail "scanner not in the drop set after ${elapsed}s: $(cat "$T/nmap.out")"
 [ "$elapsed" -le 60 ] || fail "scanner dropped only after ${elapsed}s"
 ip netns exec "$C1" "$PY" "$NETTOOL" connect 10.201.1.1 8443 --count 1 --timeout 2 >"$T/c1after.out"

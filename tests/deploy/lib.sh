@@ -170,11 +170,11 @@ f2b_start() {
   track_pid $!
   wait_for f2b ping
   wait_for f2b status iot-gateway
-  f2b status iot-gateway | grep -q "File list:.*$2" || fail "jail does not watch $2: $(f2b status iot-gateway)"
+  grep -q "File list:.*$2" <<<"$(f2b status iot-gateway)" || fail "jail does not watch $2: $(f2b status iot-gateway)"
 }
 found() { grep -c "\[iot-gateway\] Found $1 " "$T/f2b.log" || true; }
 found_at_least() { [ "$(found "$1")" -ge "$2" ]; }
-banned() { f2b get iot-gateway banned "$1" 2>/dev/null | grep -qx 1; }
+banned() { grep -qx 1 <<<"$(f2b get iot-gateway banned "$1" 2>/dev/null)"; }
 # in_set NS SET ADDR : the address is in fail2ban's nftables set in NS.
 in_set() {
   local listing

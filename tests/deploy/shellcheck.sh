@@ -21,7 +21,7 @@ pass "shellcheck (all severities, no exclusions) is clean on ${#scripts[@]} scri
 
 for f in "$DEPLOY_DIR"/*.sh; do
   [ -x "$f" ] || fail "$f is not executable"
-  head -n1 "$f" | grep -qx '#!/usr/bin/env bash' || fail "$f lacks a bash shebang"
+  [ "$(head -n1 "$f")" = '#!/usr/bin/env bash' ] || fail "$f lacks a bash shebang"
   grep -qx 'set -euo pipefail' "$f" || fail "$f lacks 'set -euo pipefail'"
 done
 pass "kit scripts are executable, bash, and run with set -euo pipefail"

@@ -34,10 +34,12 @@ systemd-analyze verify "$1/unit/iot-gateway.service"
 EOF
 unshare --mount bash "$T/verify.sh" "$T" >"$T/verify.out" 2>&1 ||
   fail "systemd-analyze verify: $(cat "$T/verify.out")"
-if [ -s "$T/verify.out" ]; then
-  fail "systemd-analyze verify warns: $(cat "$T/verify.out")"
+# Anything said about our unit is a failure; other lines come from the host's units.
+if grep -q 'iot-gateway' "$T/verify.out"; then
+  fail "systemd-analyze verify warns about the unit: $(cat "$T/verify.out")"
 fi
-pass "systemd-analyze verify accepts the unit with no warning"
+if [ -s "$T/verify.out" ]; then sed 's/^/# host: /' "$T/verify.out"; fi
+pass "systemd-analyze verify accepts the unit with no warning about it"
 
 systemd-analyze security --offline=true --no-pager "$T/unit/iot-gateway.service" >"$T/sec.out" 2>&1 ||
   fail "systemd-analyze security failed: $(cat "$T/sec.out")"
