@@ -92,7 +92,15 @@ trap 'rm -rf "$WORK"' EXIT
 
 # --- account ------------------------------------------------------------------------
 # Ids come from the target tree's own files, so --root never consults the host's.
+# On the live system, NSS answers (the account may come from a directory service).
 lookup_id() {  # FILE NAME → numeric id, or nothing
+  if [ "$LIVE" -eq 1 ]; then
+    case $1 in
+      */passwd) getent passwd "$2" | cut -d: -f3 ;;
+      *) getent group "$2" | cut -d: -f3 ;;
+    esac
+    return 0
+  fi
   [ -f "$1" ] || return 0
   awk -F: -v n="$2" '$1 == n { print $3; exit }' "$1"
 }
