@@ -62,6 +62,8 @@ TEST_CASE("malformed tokens are refused with exit 65 and the message never quote
       "iotp_" + id + "_" + secret.substr(0, 42) + "B",  // non-canonical final char
       "iotp_" + id + "_" + secret.substr(0, 20) + " " + secret.substr(21),
       std::string(pki::token::kTokenChars, 'i'),
+      // libsodium 1.0.18 decodes 0xFF as a digit; found by fuzz_token.
+      "iotp_" + id + "_" + secret.substr(0, 18) + "\xff\xff" + secret.substr(20),
   };
   for (const std::string& c : cases) {
     CAPTURE(c);
