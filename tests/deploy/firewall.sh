@@ -158,4 +158,21 @@ in_srv nft get element inet iot_gateway scanners4 '{ 10.201.1.2 }' >/dev/null 2>
   fail "re-running the script dropped the current bans"
 pass "re-running the script keeps current bans"
 
+# --save writes the ruleset nftables.service can load at boot, once.
+in_srv bash "$FW" "${FW_ARGS[@]}" --save "$T/saved.nft" >/dev/null
+in_srv nft -c -f "$T/saved.nft" || fail "the saved ruleset does not load"
+saved=$(stat -c '%Y %s' "$T/saved.nft")
+sleep 1.1
+in_srv bash "$FW" "${FW_ARGS[@]}" --save "$T/saved.nft" >"$T/save2.out"
+[ "$(stat -c '%Y %s' "$T/saved.nft")" = "$saved" ] || fail "a second --save rewrote an identical file"
+pass "--save writes a loadable ruleset file, and leaves it alone when unchanged"
+
+# Changed limits replace the table: SSH now only from c2's network.
+in_srv bash "$FW" "${FW_ARGS[@]}" --ssh-from 10.201.2.0/24 >/dev/null
+ip netns exec "$C1" "$PY" "$NETTOOL" connect 10.201.1.1 22 --count 1 --close --timeout 1 >"$T/sshc1.out"
+grep -qx "ok=0 fail=1" "$T/sshc1.out" || fail "--ssh-from: c1 still reaches SSH: $(cat "$T/sshc1.out")"
+ip netns exec "$C2" "$PY" "$NETTOOL" connect 10.201.2.1 22 --count 1 --close --timeout 1 >"$T/sshc2.out"
+grep -qx "ok=1 fail=0" "$T/sshc2.out" || fail "--ssh-from: c2 cannot reach SSH: $(cat "$T/sshc2.out")"
+pass "--ssh-from admits SSH from the listed network only"
+
 finish
