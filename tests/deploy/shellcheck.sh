@@ -25,4 +25,11 @@ for f in "$DEPLOY_DIR"/*.sh; do
   grep -qx 'set -euo pipefail' "$f" || fail "$f lacks 'set -euo pipefail'"
 done
 pass "kit scripts are executable, bash, and run with set -euo pipefail"
+
+# The tests' Python helpers parse (without writing __pycache__ into the tree).
+for f in "$DEPLOY_TESTS"/*.py; do
+  "$PY" -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$f" ||
+    fail "python syntax: $f"
+done
+pass "test helpers (Python) parse"
 finish
