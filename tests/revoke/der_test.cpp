@@ -61,11 +61,42 @@ TEST_CASE("a revoked entry is encoded exactly as OpenSSL encodes it") {
   for (const auto& s : serials) {
     for (const Reason r : reasons) {
       for (const std::int64_t t : {t2026, t2051}) {
+        CAPTURE(t);
         CAPTURE(s);
         CHECK(ours(s, t, r) == openssl_entry(s, t, r));
       }
     }
   }
+}
+
+TEST_CASE("revocation dates match OpenSSL's Time at every calendar edge") {
+  // 1950-01-01 (first UTCTime), 1969-12-31T23:59:59 (negative), the epoch, 1999-12-31,
+  // 2000-02-29 (leap century), 2024-02-29, 2049-12-31T23:59:59 (last UTCTime),
+  // 2050-01-01 (first GeneralizedTime), 2100-03-01 (non-leap century), 9999-12-31.
+  const std::int64_t edges[] = {-631152000, -1,         0,          946684799,  951782400,
+                                1709164800, 2524607999, 2524608000, 4107542400, 253402300799};
+  for (const std::int64_t t : edges) {
+    for (std::int64_t d = -1; d <= 1; ++d) {
+      CAPTURE(t + d);
+      if (t + d < -631152000 || t + d > 253402300799) continue;
+      CHECK(ours("01", t + d, Reason::key_compromise) ==
+            openssl_entry("01", t + d, Reason::key_compromise));
+    }
+  }
+  // Every day of a few years, at a second that changes with the day.
+  for (std::int64_t day = 0; day < 4 * 366; ++day) {
+    const std::int64_t t = 1700000000 + day * 86400 + day * 37 % 86400;
+    CHECK(ours("01", t, Reason::unspecified) == openssl_entry("01", t, Reason::unspecified));
+  }
+}
+
+TEST_CASE("revocation dates before 1950 or after 9999 are refused") {
+  std::string out;
+  CHECK_THROWS_AS(pki::crl::der::append_revoked(out, "01", -631152001, Reason::unspecified),
+                  pki::Error);
+  CHECK_THROWS_AS(pki::crl::der::append_revoked(out, "01", 253402300800, Reason::unspecified),
+                  pki::Error);
+  CHECK(out.empty());
 }
 
 TEST_CASE("lowercase serials encode like uppercase ones") {
