@@ -80,8 +80,7 @@ class Batch {
     home_.require_initialised();
     settings_ = home_.settings();
     load_manifest();
-    pki::fs::ensure_private_dir(o_.out_dir);
-    ::chmod(o_.out_dir.c_str(), 0755);  // certificates are public
+    make_out_dir();
     report_path_ = o_.report ? *o_.report : o_.out_dir / "report.csv";
     remove_stale_temp_files(o_.out_dir, report_path_.filename().string());
     const unsigned jobs =
@@ -113,6 +112,18 @@ class Batch {
       rows_[i].report.line = manifest_[i].line;
       if (!manifest_[i].error.empty()) fail(i, manifest_[i].error);
     }
+  }
+
+  // Certificates are public: a new folder is 0755; an existing one keeps its mode.
+  void make_out_dir() const {
+    std::error_code ec;
+    if (stdfs::is_directory(o_.out_dir, ec)) return;
+    stdfs::create_directories(o_.out_dir, ec);
+    if (ec) {
+      throw pki::Error(pki::Exit::cant_create,
+                       "cannot create " + o_.out_dir.string() + ": " + ec.message());
+    }
+    ::chmod(o_.out_dir.c_str(), 0755);
   }
 
   void fail(std::size_t i, const std::string& why) {
