@@ -57,9 +57,10 @@ void run_crl(const app::Common& common, const CrlOptions& o) {
   pki::crl::IssuedCrl crl = pki::crl::issue_crl(reg.handle(), ca, pki::now_unix(), days);
   txn.commit();  // the number is spent before any file carries it
 
-  if (o.format == "pem") crl.der = pki::crl::der_to_pem(crl.der);  // now PEM text
+  std::string data = std::move(crl.der);
+  if (o.format == "pem") data = pki::crl::der_to_pem(data);
   pki::crl::remove_stale_temps(dir, o.out.filename().string());
-  pki::fs::write_file_atomic(o.out, crl.der, 0644);
+  pki::fs::write_file_atomic(o.out, data, 0644);
 
   app::emit(common,
             {{"ca", crl.ca},
@@ -69,7 +70,7 @@ void run_crl(const app::Common& common, const CrlOptions& o) {
              {"entries", crl.entries},
              {"format", o.format},
              {"path", o.out.string()},
-             {"sha256", pki::sha256_hex(crl.der)}},
+             {"sha256", pki::sha256_hex(data)}},
             "CRL #" + std::to_string(crl.number) + " of CA '" + crl.ca + "' with " +
                 std::to_string(crl.entries) + " revoked certificate(s) written to " +
                 o.out.string() + " (next update " + pki::rfc3339(crl.next_update) + ")");
