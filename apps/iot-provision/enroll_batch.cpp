@@ -1,7 +1,7 @@
 // iot-provision enroll --batch: a factory line's manifest of token,csr_path rows.
 //
-// Workers verify tokens (Argon2id) in parallel; registry writes are serialised by a
-// mutex in this process and by BEGIN IMMEDIATE across processes. A row's token is
+// Workers verify tokens (Argon2id) in parallel; registry writes are serialised by one
+// writer thread in this process and by BEGIN IMMEDIATE across processes. A row's token is
 // marked used in the same transaction that records its certificate, so after a crash
 // or kill -9 a re-run finds that token used and, when the CSR carries the same public
 // key, re-emits the recorded certificate instead of issuing a second one. Certificate
@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -85,7 +86,7 @@ class Batch {
     remove_stale_temp_files(o_.out_dir, report_path_.filename().string());
     const unsigned jobs =
         std::max(1U, std::min<unsigned>(o_.jobs, static_cast<unsigned>(rows_.size())));
-    for (unsigned w = 0; w < jobs; ++w) regs_.push_back(home_.open_registry());
+    for (unsigned w = 0; w <= jobs; ++w) regs_.push_back(home_.open_registry());  // + writer
     signer_ = home_.load_ca(o_.ca.empty() ? home_.default_signer_name() : o_.ca,
                             pki::keys::PassphraseSource(o_.passphrase_file));
     if (o_.chain) chain_ = pki::ca::chain_pem(signer_, home_.root_cert().get());
@@ -168,6 +169,10 @@ class Batch {
     }
   }
 
+  // Phase 2 is a pipeline: `jobs` workers verify tokens (Argon2id, CPU-bound) and hand
+  // each authenticated row to one writer thread, which redeems it (the transaction)
+  // and writes its certificate file. Workers never wait for a COMMIT or an fsync, so
+  // durable I/O overlaps the next verifications instead of adding to them.
   void run_workers(unsigned jobs) {
     Progress progress("enroll", rows_.size());
     std::jthread coordinator([&](std::stop_token stop) {
@@ -177,39 +182,76 @@ class Batch {
         progress.update(done_.load());
       }
     });
+    std::jthread writer([this, jobs] { write_loop(regs_[jobs].handle()); });
     parallel(jobs, rows_.size(), [this](unsigned w, std::size_t i) {
-      if (rows_[i].token && rows_[i].csr) enroll(regs_[w].handle(), i);
-      done_++;
-      progress_cv_.notify_one();
+      if (rows_[i].token && rows_[i].csr && verify(regs_[w].handle(), i)) return;
+      row_done();
     });
+    {
+      const std::lock_guard lock(queue_mu_);
+      verifying_done_ = true;
+    }
+    queue_cv_.notify_one();
+    writer.join();
     coordinator.request_stop();
     progress_cv_.notify_one();
     coordinator.join();
     progress.finish(done_.load());
   }
 
-  // Phase 2: authenticate (parallel), redeem (serialised), write the file (parallel).
-  void enroll(sqlite3* db, std::size_t i) {
+  void row_done() {
+    done_++;
+    progress_cv_.notify_one();
+  }
+
+  // True when the row was queued for the writer; false when it failed here.
+  bool verify(sqlite3* db, std::size_t i) {
     Row& row = rows_[i];
+    const auto t0 = Clock::now();
     try {
-      const auto t0 = Clock::now();
-      pki::token::TokenRow tok;
-      try {
-        tok = pki::token::authenticate(db, *row.token, settings_.argon2);
-      } catch (...) {
-        argon2_ns_ += (Clock::now() - t0).count();
-        throw;
-      }
+      pki::token::TokenRow tok = pki::token::authenticate(db, *row.token, settings_.argon2);
       argon2_ns_ += (Clock::now() - t0).count();
       row.token.reset();  // wipes the secret
       pki::token::require_device_match(tok, row.csr->common_name);
+      {
+        const std::lock_guard lock(queue_mu_);
+        queue_.emplace_back(i, std::move(tok));
+      }
+      queue_cv_.notify_one();
+      return true;
+    } catch (const std::exception& e) {
+      if (row.token) argon2_ns_ += (Clock::now() - t0).count();
+      row.token.reset();
+      row.csr.reset();
+      fail(i, e.what());
+      return false;
+    }
+  }
+
+  void write_loop(sqlite3* db) {
+    for (;;) {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return !queue_.empty() || verifying_done_; });
+      if (queue_.empty()) return;
+      auto [i, tok] = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      const auto t0 = Clock::now();
+      redeem_and_write(db, i, tok);
+      writer_ns_ += (Clock::now() - t0).count();
+      row_done();
+    }
+  }
+
+  // The transaction, then the certificate file (atomic). A crash between the two
+  // leaves a used token and no file; the re-run re-emits the recorded certificate.
+  void redeem_and_write(sqlite3* db, std::size_t i, const pki::token::TokenRow& tok) {
+    Row& row = rows_[i];
+    try {
       pki::token::RedeemOptions ro;
       ro.reemit_same_key = true;
-      pki::token::Redeemed r;
-      {
-        const std::lock_guard lock(write_mu_);
-        r = pki::token::redeem(db, tok, *row.csr, signer_, settings_, pki::now_unix(), ro);
-      }
+      const pki::token::Redeemed r =
+          pki::token::redeem(db, tok, *row.csr, signer_, settings_, pki::now_unix(), ro);
       sign_ns_ += r.issue_time.count();
       const stdfs::path cert_path = o_.out_dir / (r.record.device_id + ".crt");
       const std::string pem = r.record.pem + chain_;
@@ -219,10 +261,10 @@ class Batch {
       row.report.status = "ok";
       row.report.serial = r.record.serial;
       row.report.certificate = cert_path.string();
-      if (r.reemitted)
+      if (r.reemitted) {
         row.report.reason = "already enrolled by an earlier run; certificate re-emitted";
+      }
     } catch (const std::exception& e) {
-      row.token.reset();
       fail(i, e.what());
     }
     row.csr.reset();
@@ -234,13 +276,18 @@ class Batch {
     const std::size_t errors = rows_.size() - ok;
     const double argon2 = static_cast<double>(argon2_ns_.load()) / 1e9;
     const double sign = static_cast<double>(sign_ns_.load()) / 1e9;
-    const nlohmann::json doc = {
-        {"total", rows_.size()},
-        {"ok", ok},
-        {"errors", errors},
-        {"out_dir", o_.out_dir.string()},
-        {"report", report_path_.string()},
-        {"timing", {{"jobs", jobs}, {"wall_s", wall}, {"argon2_s", argon2}, {"sign_s", sign}}}};
+    const double writer = static_cast<double>(writer_ns_.load()) / 1e9;
+    const nlohmann::json doc = {{"total", rows_.size()},
+                                {"ok", ok},
+                                {"errors", errors},
+                                {"out_dir", o_.out_dir.string()},
+                                {"report", report_path_.string()},
+                                {"timing",
+                                 {{"jobs", jobs},
+                                  {"wall_s", wall},
+                                  {"argon2_s", argon2},
+                                  {"sign_s", sign},
+                                  {"writer_s", writer}}}};
     char timing[160];
     std::snprintf(timing, sizeof timing,
                   "time: %.2f s wall with %u worker(s); Argon2id %.2f s, signing %.2f s "
@@ -267,7 +314,11 @@ class Batch {
   pki::x509::Signer signer_;
   std::string chain_;
   stdfs::path report_path_;
-  std::mutex write_mu_;
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::pair<std::size_t, pki::token::TokenRow>> queue_;
+  bool verifying_done_ = false;
+  std::atomic<std::int64_t> writer_ns_{0};
   std::atomic<std::int64_t> argon2_ns_{0};
   std::atomic<std::int64_t> sign_ns_{0};
   std::atomic<std::size_t> done_{0};
