@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the iot-provision integration tests; source after ../lib/common.sh.
 
 # new_home DIR [default-cost]: a root + issuing CA (EC P-256, unencrypted) whose
