@@ -120,6 +120,7 @@ void AuditLog::open_file() {
 
 bool AuditLog::log(Record r) noexcept {
   try {
+    if (observer_) observer_(r.event);
     {
       const std::lock_guard lock(mu_);
       if (queue_.size() >= capacity_) {

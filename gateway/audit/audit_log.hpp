@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -78,6 +79,9 @@ class AuditLog {
 
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_.load(); }
   [[nodiscard]] std::uint64_t written() const noexcept { return written_.load(); }
+  // Called with the event name of every record handed to log(), dropped ones included
+  // (metrics). Set before any other thread uses the log; must not block.
+  void set_observer(std::function<void(std::string_view)> f) { observer_ = std::move(f); }
 
  private:
   void run();
@@ -100,6 +104,7 @@ class AuditLog {
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> written_{0};
   std::uint64_t dropped_reported_ = 0;
+  std::function<void(std::string_view)> observer_;
   std::thread writer_;
 };
 

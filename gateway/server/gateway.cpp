@@ -50,6 +50,25 @@ std::string client_ip(const tcp::endpoint& ep) {
   return a.to_string();
 }
 
+std::unique_ptr<tcp::acceptor> listen(const asio::strand<asio::io_context::executor_type>& ex,
+                                      const std::string& key, const std::string& address) {
+  const auto ep = config::split_host_port(address);
+  boost::system::error_code ec;
+  tcp::resolver resolver(ex);
+  const auto results = resolver.resolve(ep.host, ep.port, tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    throw pki::Error(pki::Exit::config, key + " " + address + ": " + ec.message());
+  }
+  const tcp::endpoint endpoint = results.begin()->endpoint();
+  auto acceptor = std::make_unique<tcp::acceptor>(ex);
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw pki::Error(pki::Exit::config, key + " " + address + ": " + ec.message());
+  return acceptor;
+}
+
 }  // namespace
 
 Gateway::Gateway(config::Config cfg)
@@ -57,33 +76,28 @@ Gateway::Gateway(config::Config cfg)
       audit_(cfg_.audit.path, cfg_.audit.queue_size),
       conns_(cfg_.server.max_connections, cfg_.server.max_connections_per_ip),
       reloader_(cfg_, state_, audit_),
+      buckets_(cfg_.rate_limit.token_rate, static_cast<double>(cfg_.rate_limit.token_burst),
+               cfg_.rate_limit.table_size, static_cast<double>(cfg_.rate_limit.failure_window)),
+      bans_(cfg_.rate_limit.failure_threshold, static_cast<double>(cfg_.rate_limit.failure_window),
+            static_cast<double>(cfg_.rate_limit.ban_duration), cfg_.rate_limit.table_size),
+      deny_(cfg_.trust.state_dir),
       ioc_(std::make_unique<asio::io_context>()) {
+  audit_.set_observer([this](std::string_view event) { metrics_.count_event(event); });
   reloader_.load_initial();
   backend_ = std::make_unique<proxy::BackendPool>(*ioc_, cfg_.backend);
-  svc_ = std::unique_ptr<Services>(new Services{cfg_, state_, audit_, *backend_, {}});
-  const auto ep = config::split_host_port(cfg_.server.listen);
-  boost::system::error_code ec;
-  tcp::resolver resolver(*ioc_);
-  const auto results = resolver.resolve(ep.host, ep.port, tcp::resolver::passive, ec);
-  if (ec || results.empty()) {
-    throw pki::Error(pki::Exit::config,
-                     "server.listen " + cfg_.server.listen + ": " + ec.message());
-  }
-  const tcp::endpoint endpoint = results.begin()->endpoint();
-  acceptor_ = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc_));
-  acceptor_->open(endpoint.protocol(), ec);
-  if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_->bind(endpoint, ec);
-  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    throw pki::Error(pki::Exit::config,
-                     "server.listen " + cfg_.server.listen + ": " + ec.message());
+  svc_ = std::unique_ptr<Services>(
+      new Services{cfg_, state_, audit_, *backend_, buckets_, bans_, deny_, metrics_, {}});
+  auto strand = asio::make_strand(*ioc_);
+  acceptor_ = listen(strand, "server.listen", cfg_.server.listen);
+  if (!cfg_.server.metrics_listen.empty()) {
+    metrics_acceptor_ = listen(strand, "server.metrics_listen", cfg_.server.metrics_listen);
   }
 }
 
 Gateway::~Gateway() {
   // Idle backend connections and open sessions go while every part they use is alive.
   acceptor_.reset();
+  metrics_acceptor_.reset();
   svc_.reset();
   backend_.reset();
   ioc_.reset();
@@ -96,6 +110,7 @@ int Gateway::run() {
   asio::co_spawn(ctl, signal_loop(), report("signal handling"));
   asio::co_spawn(ctl, accept_loop(), report("accept loop"));
   asio::co_spawn(ctl, reload_loop(), report("reload loop"));
+  if (metrics_acceptor_) asio::co_spawn(ctl, metrics_loop(), report("metrics listener"));
   std::uint64_t watchdog_usec = 0;
   if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
     asio::co_spawn(ctl, watchdog_loop(watchdog_usec), report("watchdog"));
@@ -128,7 +143,10 @@ asio::awaitable<void> Gateway::accept_loop() {
     const auto remote = sock.remote_endpoint(ec);
     if (ec) continue;
     const std::string ip = client_ip(remote);
-    if (!conns_.admit(ip)) {
+    // Banned addresses and the caps are enforced here, before any TLS work.
+    const bool banned = bans_.banned(key_of(ip), steady_seconds());
+    if (banned || !conns_.admit(ip)) {
+      metrics_.count_rejected_at_accept(banned ? "banned" : "conn_limit");
       sock.close(ec);  // connection caps reached: closed before any TLS work
       continue;
     }
@@ -191,6 +209,7 @@ void Gateway::start_drain() {
   log_line("draining " + std::to_string(conns_.active()) + " connection(s)");
   boost::system::error_code ec;
   acceptor_->close(ec);
+  if (metrics_acceptor_) metrics_acceptor_->close(ec);
   conns_.drain_all();
 }
 

@@ -35,6 +35,9 @@ class Gateway {
   boost::asio::awaitable<void> reload_loop();
   boost::asio::awaitable<void> drain_loop();
   boost::asio::awaitable<void> watchdog_loop(std::uint64_t usec);
+  boost::asio::awaitable<void> metrics_loop();
+  boost::asio::awaitable<void> metrics_session(boost::asio::ip::tcp::socket sock);
+  [[nodiscard]] std::string scrape();
   void start_drain();
 
   const config::Config cfg_;
@@ -42,12 +45,17 @@ class Gateway {
   State state_;
   Connections conns_;
   Reloader reloader_;
+  limits::TokenBuckets buckets_;
+  limits::BanList bans_;
+  admin::DenyLists deny_;
+  metrics::Metrics metrics_;
   // Everything below uses the io_context, which is destroyed before the parts above
   // that the connections it still holds refer to.
   std::unique_ptr<boost::asio::io_context> ioc_;
   std::unique_ptr<proxy::BackendPool> backend_;
   std::unique_ptr<Services> svc_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> metrics_acceptor_;
   bool stopping_ = false;
 };
 

@@ -1,12 +1,14 @@
 #include "gateway/server/routes.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/clock.hpp"
 #include "core/encoding.hpp"
 #include "gateway/jwt/token.hpp"
 #include "gateway/proxy/rewrite.hpp"
 #include "gateway/revocation/chain.hpp"
+#include "gateway/server/admin.hpp"
 
 namespace gw::server {
 namespace {
@@ -33,13 +35,38 @@ audit::Record record(const char* event, bool success, const Client& c) {
 http::Response refuse_token(Services& svc, const Client& c, const char* event, std::string reason) {
   audit::Record r = record(event, false, c);
   r.reason = std::move(reason);
-  svc.audit.log(std::move(r));
-  if (std::string_view(event) == ev::kCrlStale) return http::unavailable(event, 60);
+  if (std::string_view(event) == ev::kCrlStale) {
+    svc.audit.log(std::move(r));  // our fault, not the client's: no ban points
+    return http::unavailable(event, 60);
+  }
+  svc.fail(std::move(r));
   return http::unauthorized(event);
+}
+
+// The admin deny list, over the whole verified chain.
+std::optional<std::string> denied_in_chain(const Services& svc, STACK_OF(X509) * chain) {
+  for (int i = 0; i < sk_X509_num(chain); ++i) {
+    const std::string serial =
+        revocation::serial_hex(X509_get0_serialNumber(sk_X509_value(chain, i)));
+    if (svc.deny.serial_denied(serial)) return "serial " + serial + " denied by an admin";
+  }
+  return std::nullopt;
 }
 
 http::Response issue_token(Services& svc, const Snapshot& snap, const Client& c) {
   const auto now = pki::now_unix();
+  const limits::TokenDecision rate = svc.buckets.take(key_of(c.ip), steady_seconds());
+  if (!rate.allowed) {
+    if (rate.audit) {
+      audit::Record r = record(ev::kRateLimited, false, c);
+      r.reason = "token bucket empty";
+      svc.audit.log(std::move(r));
+    }
+    http::Response res = http::error(status::too_many_requests, "RATE_LIMITED");
+    res.set(bhttp::field::retry_after,
+            std::to_string(static_cast<long>(std::max(1.0, std::ceil(rate.retry_after)))));
+    return res;
+  }
   if (!c.peer.has_cert) return refuse_token(svc, c, ev::kAuthNoCert, "no client certificate");
   if (revocation::stale(*snap.crls, now, svc.cfg.trust.crl_grace)) {
     return refuse_token(svc, c, ev::kCrlStale, "CRL past nextUpdate + crl_grace");
@@ -47,6 +74,9 @@ http::Response issue_token(Services& svc, const Snapshot& snap, const Client& c)
   const auto chain = revocation::check_chain(*snap.crls, c.peer.chain);
   if (chain.status == Status::revoked) return refuse_token(svc, c, ev::kCertRevoked, chain.reason);
   if (chain.status == Status::no_crl) return refuse_token(svc, c, ev::kCrlStale, chain.reason);
+  if (auto denied = denied_in_chain(svc, c.peer.chain)) {
+    return refuse_token(svc, c, ev::kCertRevoked, std::move(*denied));
+  }
   const auto& ous = c.peer.ous;
   if (std::find(ous.begin(), ous.end(), svc.cfg.trust.device_ou) == ous.end()) {
     return refuse_token(svc, c, ev::kCertOuMismatch, "subject OU is not the device OU");
@@ -93,12 +123,18 @@ ApiVerdict check_api(Services& svc, const Snapshot& snap, const http::Request& r
   if (revocation::stale(*snap.crls, now, svc.cfg.trust.crl_grace)) {
     return {ev::kCrlStale, "CRL past nextUpdate + crl_grace", std::move(v.claims)};
   }
-  if (snap.crls->serial_revoked(v.claims.serial)) {
+  if (snap.crls->serial_revoked(v.claims.serial) || svc.deny.serial_denied(v.claims.serial)) {
     return {ev::kJwtRevoked, "certificate " + v.claims.serial + " is revoked", std::move(v.claims)};
+  }
+  if (svc.deny.jti_denied(v.claims.jti, now)) {
+    return {ev::kJwtRevoked, "jti denied by an admin", std::move(v.claims)};
   }
   if (c.peer.has_cert) {
     const auto chain = revocation::check_chain(*snap.crls, c.peer.chain);
     if (chain.status != Status::good) return {ev::kJwtRevoked, chain.reason, std::move(v.claims)};
+    if (auto denied = denied_in_chain(svc, c.peer.chain)) {
+      return {ev::kJwtRevoked, std::move(*denied), std::move(v.claims)};
+    }
   }
   if (svc.cfg.jwt.bind_to_cert && (!c.peer.has_cert || !pki::equal_ct(c.peer.x5t, v.claims.x5t))) {
     return {ev::kJwtCertMismatch,
@@ -120,8 +156,13 @@ asio::awaitable<http::Response> api(Services& svc, const Snapshot& snap, http::R
   if (!v.claims.kid.empty()) r.kid = v.claims.kid;
   if (!v.claims.jti.empty()) r.jti = v.claims.jti;
   if (!v.reason.empty()) r.reason = v.reason;
-  svc.audit.log(std::move(r));
-  if (std::string_view(v.event) == ev::kCrlStale) co_return http::unavailable(v.event, 60);
+  const std::string_view event(v.event);
+  if (event == ev::kJwtOk || event == ev::kCrlStale) {
+    svc.audit.log(std::move(r));
+  } else {
+    svc.fail(std::move(r));
+  }
+  if (event == ev::kCrlStale) co_return http::unavailable(v.event, 60);
   if (std::string_view(v.event) != ev::kJwtOk) co_return http::invalid_token(v.event);
 
   proxy::Request out =
@@ -152,6 +193,7 @@ http::Response ready(Services& svc, const Snapshot& snap) {
       {"crl_seconds_left", snap.crls->next_update() + svc.cfg.trust.crl_grace - now},
       {"jwt_keys", snap.keys->size()},
       {"audit_dropped", svc.audit.dropped()},
+      {"denied_serials", svc.deny.serial_count()},
       {"draining", svc.draining.load()},
   };
   return http::json_response(ok ? status::ok : status::service_unavailable, body);
@@ -179,6 +221,7 @@ asio::awaitable<http::Response> route(Services& svc, http::Request& req, const C
     res.set(bhttp::field::cache_control, "max-age=60");
     co_return res;
   }
+  if (path.starts_with("/admin/")) co_return admin(svc, *snap, req, client);
   if (path == "/healthz" && get) co_return http::json_response(status::ok, {{"status", "ok"}});
   if (path == "/readyz" && get) co_return ready(svc, *snap);
   co_return http::error(status::not_found, "not found");

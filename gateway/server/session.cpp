@@ -36,6 +36,18 @@ std::optional<bhttp::status> status_for(const boost::system::error_code& ec) {
   return std::nullopt;
 }
 
+// The fixed route labels of the metrics (gw::metrics::Metrics::kRoutes).
+std::string_view route_name(std::string_view path) {
+  if (path.starts_with("/api/")) return "api";
+  if (path == "/auth/token") return "auth_token";
+  if (path == "/.well-known/jwks.json") return "jwks";
+  if (path == "/healthz") return "healthz";
+  if (path == "/readyz") return "readyz";
+  if (path == "/admin/revoke") return "admin_revoke";
+  if (path == "/admin/deny-jti") return "admin_deny_jti";
+  return "other";
+}
+
 }  // namespace
 
 Session::Session(Services& svc, Connections& conns, asio::ip::tcp::socket socket,
@@ -85,6 +97,7 @@ asio::awaitable<bool> Session::handshake() {
   beast::get_lowest_layer(stream_).expires_after(seconds(svc_.cfg.server.handshake_timeout));
   co_await stream_.async_handshake(asio::ssl::stream_base::server,
                                    redirect_error(use_awaitable, ec));
+  svc_.metrics.count_handshake(!ec);
   if (!ec) co_return true;
   audit::Record r;
   r.event = audit::event::kTlsHandshakeFailed;
@@ -93,7 +106,7 @@ asio::awaitable<bool> Session::handshake() {
   r.reason = verify != X509_V_OK
                  ? std::string("client certificate: ") + X509_verify_cert_error_string(verify)
                  : ec.message();
-  svc_.audit.log(std::move(r));
+  svc_.fail(std::move(r));
   pki::clear_ossl_errors();
   co_return false;
 }
@@ -126,6 +139,9 @@ asio::awaitable<void> Session::serve() {
       res = http::error(*status, bhttp::obsolete_reason(*status));
     } else {
       http::Request req = parser.release();
+      const auto started = std::chrono::steady_clock::now();
+      const std::string_view route_kind =
+          route_name(req.target().substr(0, req.target().find('?')));
       try {
         res = co_await route(svc_, req, client);
         keep = req.keep_alive();
@@ -133,6 +149,9 @@ asio::awaitable<void> Session::serve() {
         std::fprintf(stderr, "iot-gateway: request failed: %s\n", e.what());
         res = http::error(bhttp::status::internal_server_error, "internal error");
       }
+      svc_.metrics.observe_request(
+          route_kind,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       res.version(req.version());
       if (req.method() == bhttp::verb::head) {
         res.prepare_payload();

@@ -14,13 +14,8 @@ grep -q "OK" "$T/last.out" || fail "check-config output: $(cat "$T/last.out")"
 pass "a good config passes check-config from any working directory"
 
 cp "$GW/gateway.toml" "$T/bad.toml"
-cat >>"$T/bad.toml" <<'TOML'
-[rate_limit]
-token_rate = 5
-tokn_burst = 10
-failure_window = "sixty"
-TOML
-sed -i 's/^threads = 2/threads = "two"/' "$T/bad.toml"
+sed -i 's/^threads = 2/threads = "two"/; s/^failure_window = .*/failure_window = "sixty"/' "$T/bad.toml"
+sed -i 's/^\(token_burst = .*\)/\1\ntokn_burst = 10/' "$T/bad.toml"
 expect_exit 78 iot-gateway check-config --config "$T/bad.toml"
 for key in rate_limit.tokn_burst rate_limit.failure_window server.threads; do
   grep -q "$key" "$T/last.out" || fail "check-config does not name $key: $(cat "$T/last.out")"

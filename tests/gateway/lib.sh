@@ -42,6 +42,7 @@ gw_device() {
 gw_config() {
   GW_PORT=$(free_port)
   BE_PORT=$(free_port)
+  METRICS_PORT=$(free_port)
   cat >"$GW/gateway.toml" <<TOML
 [server]
 listen = "127.0.0.1:$GW_PORT"
@@ -49,6 +50,7 @@ cert = "server.crt"
 key = "server.key"
 threads = 2
 drain_timeout = "20s"
+metrics_listen = "127.0.0.1:$METRICS_PORT"
 
 [trust]
 bundle = "trust/ca-bundle.pem"
@@ -65,6 +67,13 @@ leeway = "0s"
 url = "http://127.0.0.1:$BE_PORT"
 timeout = "${GW_BACKEND_TIMEOUT:-3s}"
 pool_size = 8
+
+[rate_limit]
+token_rate = ${GW_TOKEN_RATE:-1000}
+token_burst = ${GW_TOKEN_BURST:-1000}
+failure_threshold = ${GW_FAILURES:-1000}
+failure_window = "60s"
+ban_duration = "${GW_BAN:-15m}"
 
 [audit]
 path = "audit.log"

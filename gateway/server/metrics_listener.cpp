@@ -1,0 +1,79 @@
+// The metrics listener (SPEC §5): plain HTTP on [server] metrics_listen, GET /metrics
+// only, one request per connection. Meant for 127.0.0.1 or a management network.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "core/clock.hpp"
+#include "gateway/revocation/chain.hpp"
+#include "gateway/server/gateway.hpp"
+
+namespace gw::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using asio::redirect_error;
+using asio::use_awaitable;
+
+}  // namespace
+
+std::string Gateway::scrape() {
+  const auto snap = state_.get();
+  const auto now = pki::now_unix();
+  metrics::Gauges g;
+  g.connections_active = conns_.active();
+  g.crl_seconds_to_next_update = static_cast<double>(snap->crls->next_update() - now);
+  g.audit_dropped = audit_.dropped();
+  g.bans_active = bans_.active_bans(steady_seconds());
+  g.ip_table_entries = buckets_.size() + bans_.size();
+  g.ready = !svc_->draining.load() && !revocation::stale(*snap->crls, now, cfg_.trust.crl_grace);
+  return metrics_.render(g);
+}
+
+asio::awaitable<void> Gateway::metrics_loop() {
+  for (;;) {
+    boost::system::error_code ec;
+    asio::ip::tcp::socket sock(asio::make_strand(*ioc_));
+    co_await metrics_acceptor_->async_accept(sock, redirect_error(use_awaitable, ec));
+    if (stopping_ || !metrics_acceptor_->is_open()) co_return;
+    if (ec) continue;
+    auto ex = sock.get_executor();
+    asio::co_spawn(ex, metrics_session(std::move(sock)), [](const std::exception_ptr&) {});
+  }
+}
+
+asio::awaitable<void> Gateway::metrics_session(asio::ip::tcp::socket sock) {
+  beast::tcp_stream stream(std::move(sock));
+  beast::flat_buffer buf;
+  bhttp::request_parser<bhttp::empty_body> parser;
+  parser.header_limit(8192);
+  boost::system::error_code ec;
+  stream.expires_after(std::chrono::seconds(10));
+  co_await bhttp::async_read(stream, buf, parser, redirect_error(use_awaitable, ec));
+  if (ec) co_return;
+  const auto& req = parser.get();
+  bhttp::response<bhttp::string_body> res;
+  res.version(11);
+  if (req.method() == bhttp::verb::get && req.target() == "/metrics") {
+    res.result(bhttp::status::ok);
+    res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+    res.body() = scrape();
+  } else {
+    res.result(bhttp::status::not_found);
+    res.body() = "GET /metrics\n";
+  }
+  res.keep_alive(false);
+  res.prepare_payload();
+  co_await bhttp::async_write(stream, res, redirect_error(use_awaitable, ec));
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+}
+
+}  // namespace gw::server

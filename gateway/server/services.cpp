@@ -1,0 +1,31 @@
+#include "gateway/server/services.hpp"
+
+#include <chrono>
+
+namespace gw::server {
+
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+limits::ClientKey key_of(const std::string& ip) {
+  boost::system::error_code ec;
+  const auto addr = boost::asio::ip::make_address(ip, ec);
+  return ec ? limits::ClientKey{} : limits::client_key(addr);
+}
+
+void Services::fail(audit::Record r) {
+  r.success = false;
+  const std::string ip = r.remote_ip;
+  audit.log(std::move(r));
+  if (ip.empty() || !bans.record_failure(key_of(ip), steady_seconds())) return;
+  audit::Record ban;
+  ban.event = audit::event::kIpBanned;
+  ban.remote_ip = ip;
+  ban.reason = std::to_string(cfg.rate_limit.failure_threshold) + " failures within " +
+               std::to_string(cfg.rate_limit.failure_window) + "s; banned for " +
+               std::to_string(cfg.rate_limit.ban_duration) + "s";
+  audit.log(std::move(ban));
+}
+
+}  // namespace gw::server
