@@ -111,9 +111,10 @@ dev_curl() {
 URL() { echo "https://127.0.0.1:$GW_PORT$1"; }
 
 # token_for ID: a fresh access token for the device (fails the test otherwise).
-token_for() {
-  local body
-  body=$(dev_curl "$1" -f -X POST "$(URL /auth/token)") || fail "no token for $1"
+token_for() {  # token_for ID [curl args]
+  local id=$1 body
+  shift
+  body=$(dev_curl "$id" -f -X POST "$(URL /auth/token)" "$@") || fail "no token for $id"
   "$PY" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' <<<"$body"
 }
 
