@@ -144,6 +144,24 @@ RevocationSet::Status RevocationSet::check(X509* cert) const {
                                                                                : Status::good;
 }
 
+std::optional<std::string> RevocationSet::rollback_from(const RevocationSet& previous) const {
+  // Minimal uppercase hex: a shorter string is a smaller number.
+  const auto less = [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  };
+  for (const auto& [issuer, e] : by_issuer_) {
+    const auto old = previous.by_issuer_.find(issuer);
+    if (old == previous.by_issuer_.end() || e.number.empty() || old->second.number.empty()) {
+      continue;
+    }
+    if (less(e.number, old->second.number)) {
+      return "CRL Number of " + e.issuer + " went back from " + old->second.number + " to " +
+             e.number + " (an older CRL put back?)";
+    }
+  }
+  return std::nullopt;
+}
+
 bool RevocationSet::serial_revoked(std::string_view serial_hex) const {
   return all_serials_.contains(serial_hex);
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -55,6 +56,9 @@ class RevocationSet {
   [[nodiscard]] std::int64_t next_update() const { return next_update_; }
   [[nodiscard]] std::size_t crl_count() const { return by_issuer_.size(); }
   [[nodiscard]] std::size_t revoked_count() const { return all_serials_.size(); }
+  // A reason when some CA's CRL Number is lower than in `previous`: an older CRL put
+  // back in place (a rollback that would un-revoke certificates, RFC 5280 §5.2.3).
+  [[nodiscard]] std::optional<std::string> rollback_from(const RevocationSet& previous) const;
   [[nodiscard]] const std::map<std::string, CrlEntry, std::less<>>& crls() const {
     return by_issuer_;
   }

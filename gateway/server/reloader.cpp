@@ -93,6 +93,9 @@ void Reloader::poll(bool force) noexcept {
                           ? revocation::Bundle::parse(pki::fs::read_file(cfg_.trust.bundle))
                           : cur->bundle;
         auto crls = revocation::RevocationSet::parse(pki::fs::read_file(cfg_.trust.crl), *bundle);
+        if (auto rollback = crls->rollback_from(*cur->crls)) {
+          throw pki::Error(pki::Exit::data, *rollback);
+        }
         audit_crl(ev::kCrlLoaded, true, crl_summary(*crls));
         next->bundle = std::move(bundle);
         next->crls = std::move(crls);

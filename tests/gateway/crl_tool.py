@@ -4,7 +4,7 @@
 Used for the CRLs our tools must never produce: one signed by a foreign CA, one with
 nextUpdate in the past.
 
-  crl_tool.py --ca-cert CA.crt --ca-key CA.key [--revoke HEX ...] [--hours N] --out F
+  crl_tool.py --ca-cert CA.crt --ca-key CA.key [--revoke HEX ...] [--hours N] [--number N] --out F
 """
 import argparse
 import datetime
@@ -19,6 +19,7 @@ def main():
     ap.add_argument("--ca-key", required=True)
     ap.add_argument("--revoke", nargs="*", default=[])
     ap.add_argument("--hours", type=float, default=24.0, help="nextUpdate from now; negative = stale")
+    ap.add_argument("--number", type=int, default=1, help="CRL Number")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     with open(a.ca_cert, "rb") as f:
@@ -30,7 +31,7 @@ def main():
          .issuer_name(ca.subject)
          .last_update(now - datetime.timedelta(hours=2) if a.hours < 0 else now - datetime.timedelta(minutes=1))
          .next_update(now + datetime.timedelta(hours=a.hours))
-         .add_extension(x509.CRLNumber(1), critical=False))
+         .add_extension(x509.CRLNumber(a.number), critical=False))
     for s in a.revoke:
         b = b.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(int(s, 16)).revocation_date(now).build())

@@ -16,6 +16,7 @@ gw_start
 T1=$(token_for dev-1)
 T2=$(token_for dev-2)
 expect_audit CRL_LOADED 1
+cp "$GW/trust/crl.pem" "$T/first-crl.pem"
 
 # --- revoke dev-2 and export while dev-1's connection stays open
 export IOTPKI_BIN PKIH GW T
@@ -62,10 +63,19 @@ last_audit CRL_REJECTED | grep -q "signature does not verify" || fail "forged CR
 expect_refused 401 CERT_REVOKED dev_curl dev-2 -X POST "$(URL /auth/token)"
 pass "a CRL from a foreign CA and one forged in our CA's name -> CRL_REJECTED; dev-2 stays revoked"
 
+# An older, validly signed CRL put back (dev-2 not yet revoked): a rollback, refused.
+cp "$T/first-crl.pem" "$T/rollback.pem"
+drop_crl "$T/rollback.pem"
+wait_crl_event CRL_REJECTED 4
+last_audit CRL_REJECTED | grep -q "went back" || fail "rollback reason: $(last_audit CRL_REJECTED)"
+expect_refused 401 CERT_REVOKED dev_curl dev-2 -X POST "$(URL /auth/token)"
+pass "an older CRL put back in place (lower CRL Number) -> CRL_REJECTED as a rollback; dev-2 stays revoked"
+
 # A CRL signed by the right CAs but past nextUpdate + crl_grace (10 min): fail closed.
-"$PY" "$GWT_SRC/crl_tool.py" --ca-cert "$PKIH/root/ca.crt" --ca-key "$PKIH/root/ca.key" --hours -1 --out "$T/s1.pem"
+"$PY" "$GWT_SRC/crl_tool.py" --ca-cert "$PKIH/root/ca.crt" --ca-key "$PKIH/root/ca.key" --hours -1 \
+  --number 1000 --out "$T/s1.pem"
 "$PY" "$GWT_SRC/crl_tool.py" --ca-cert "$PKIH/issuing/iss1/ca.crt" --ca-key "$PKIH/issuing/iss1/ca.key" \
-  --revoke "$S2" --hours -1 --out "$T/s2.pem"
+  --revoke "$S2" --hours -1 --number 1000 --out "$T/s2.pem"
 cat "$T/s1.pem" "$T/s2.pem" >"$T/stale.pem"
 drop_crl "$T/stale.pem"
 wait_crl_event CRL_STALE 1
@@ -75,13 +85,19 @@ expect_refused 503 CRL_STALE dev_curl dev-1 -X POST "$(URL /auth/token)"
 expect_status 503 dev_curl dev-1 -H "Authorization: Bearer $T1" "$(URL /api/x)"
 pass "CRL past nextUpdate + crl_grace -> CRL_STALE, /readyz 503, tokens and API refused (fail closed)"
 
-drop_crl "$T/good-crl.pem"
+"$PY" "$GWT_SRC/crl_tool.py" --ca-cert "$PKIH/root/ca.crt" --ca-key "$PKIH/root/ca.key" \
+  --number 1001 --out "$T/f1.pem"
+"$PY" "$GWT_SRC/crl_tool.py" --ca-cert "$PKIH/issuing/iss1/ca.crt" --ca-key "$PKIH/issuing/iss1/ca.key" \
+  --revoke "$S2" --number 1001 --out "$T/f2.pem"
+cat "$T/f1.pem" "$T/f2.pem" >"$T/fresh.pem"
+drop_crl "$T/fresh.pem"
 wait_crl_event CRL_LOADED 4
 expect_status 200 gw_curl "$(URL /readyz)"
 expect_status 200 dev_curl dev-1 -H "Authorization: Bearer $T1" "$(URL /api/x)"
 pass "a fresh CRL brings the gateway back to ready"
 
-expect_audit CRL_REJECTED 3
+expect_status 401 dev_curl dev-2 -H "Authorization: Bearer $T2" "$(URL /api/x)"
+expect_audit CRL_REJECTED 4
 expect_audit CRL_LOADED 4
 gw_stop
 expect_exit 0 iot-gateway audit verify "$GW/audit.log"
