@@ -1,6 +1,8 @@
 #include "gateway/jwt/token.hpp"
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
 
 #include "core/encoding.hpp"
 #include "gateway/audit/audit_log.hpp"
@@ -16,13 +18,26 @@ std::string b64json(const json& j) {
   return pki::base64url(pki::as_bytes(j.dump()));
 }
 
-// A base64url segment that decodes to a JSON object, else a discarded value.
+// A base64url segment that decodes to a JSON object, else a discarded value. Duplicate
+// member names are refused (RFC 8725 §3.9 family of parser differentials: two parsers
+// must never read different claims from one token).
 json decode_object(std::string_view seg) {
   const auto raw = pki::base64url_decode(seg);
   if (!raw) return json(json::value_t::discarded);
   const std::string_view text(reinterpret_cast<const char*>(raw->data()), raw->size());
-  json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) return json(json::value_t::discarded);
+  std::vector<std::set<std::string>> seen;  // member names per open object
+  bool duplicate = false;
+  const json::parser_callback_t cb = [&](int, json::parse_event_t ev, json& parsed) {
+    if (ev == json::parse_event_t::object_start) seen.emplace_back();
+    if (ev == json::parse_event_t::object_end && !seen.empty()) seen.pop_back();
+    if (ev == json::parse_event_t::key && !seen.empty() &&
+        !seen.back().insert(parsed.get<std::string>()).second) {
+      duplicate = true;
+    }
+    return true;
+  };
+  json j = json::parse(text, cb, false);
+  if (duplicate || !j.is_object()) return json(json::value_t::discarded);
   return j;
 }
 

@@ -187,3 +187,20 @@ TEST_CASE("the kid is the RFC 7638 thumbprint of the public JWK") {
   CHECK(gw::jwt::jwk_thumbprint(key.get()) == pki::base64url(pki::sha256(canonical)));
   CHECK(jwk["x"].get<std::string>().size() == 43);
 }
+
+TEST_CASE("a header or payload with a duplicate member is JWT_MALFORMED") {
+  const Fixture f;
+  const std::string tok = f.token();
+  const std::string kid = f.keys->signer().kid;
+  const auto sign = [&](const std::string& h, const std::string& p) {
+    const std::string input = b64(h) + "." + b64(p);
+    return input + "." + pki::base64url(*gw::jwt::es256_sign(f.keys->signer().key.get(), input));
+  };
+  const std::string payload = part(tok, 1).dump();
+  CHECK(f.event(sign(R"({"alg":"ES256","kid":")" + kid + R"("})", payload), f.now) == "JWT_OK");
+  CHECK(f.event(sign(R"({"alg":"none","alg":"ES256","kid":")" + kid + R"("})", payload), f.now) ==
+        "JWT_MALFORMED");
+  std::string dup = payload;
+  dup.insert(1, R"("sub":"admin",)");
+  CHECK(f.event(sign(R"({"alg":"ES256","kid":")" + kid + R"("})", dup), f.now) == "JWT_MALFORMED");
+}
