@@ -171,6 +171,18 @@ touch "$T/afile"
 expect_exit 73 iot-ca --home "$H" export --out "$T/afile"
 unchanged "export onto a file exits 73"
 
+# A CRL that cannot be built (a registry row with a reason no CRL can carry): export
+# fails before any file is written, spends no CRL number, and the previous set stays.
+expect_exit 0 iot-ca --home "$H" export --out "$OUT/trust"
+q "UPDATE certs SET reason = 'bogus' WHERE serial = '$A'"
+before=$(snapshot)
+trust_before=$(cat "$OUT"/trust/* | sha256sum)
+expect_exit 65 iot-ca --home "$H" export --out "$OUT/trust"
+expect_err_contains "unknown revocation reason"
+[ "$(cat "$OUT"/trust/* | sha256sum)" = "$trust_before" ] || fail "failed export changed the files"
+unchanged "an export whose CRL cannot be built exits 65, keeps the previous files, spends no number"
+q "UPDATE certs SET reason = 'keyCompromise' WHERE serial = '$A'"
+
 expect_exit 66 iot-revoke --home "$T/nohome" list
 expect_err_contains "does not exist"
 pass "a missing home exits 66"
