@@ -87,6 +87,67 @@ X509CrlPtr make_template(const x509::Signer& ca, const CrlFields& f, const EVP_M
   return crl;
 }
 
+struct TbsParts {
+  std::string prefix;      // TBS content up to and including nextUpdate
+  std::string extensions;  // the [0] crlExtensions element
+};
+
+// TBSCertList ::= SEQUENCE { version, signature, issuer, thisUpdate, nextUpdate,
+//                            revokedCertificates OPTIONAL, [0] crlExtensions }
+// Splits the template's TBS where the revoked list goes (RFC 5280 §5.1).
+TbsParts split_tbs(const std::string& tbs) {
+  const auto fail = [] { throw Error(Exit::internal, "unexpected CRL template layout"); };
+  const der::Header outer = der::read_header(tbs, 0);
+  if (outer.tag != der::kSequence || outer.total() != tbs.size()) fail();
+  std::size_t pos = outer.header_len;
+  const unsigned char expected[] = {kTagInteger, der::kSequence, der::kSequence};
+  for (const unsigned char tag : expected) {
+    const der::Header h = der::read_header(tbs, pos);
+    if (h.tag != tag) fail();
+    pos += h.total();
+  }
+  for (int i = 0; i < 2; ++i) {  // thisUpdate, nextUpdate
+    const der::Header h = der::read_header(tbs, pos);
+    if (h.tag != kTagUtcTime && h.tag != kTagGeneralizedTime) fail();
+    pos += h.total();
+  }
+  TbsParts parts;
+  parts.prefix = tbs.substr(outer.header_len, pos - outer.header_len);
+  if (der::read_header(tbs, pos).tag == der::kSequence) {  // an empty revoked list: drop it
+    pos += der::read_header(tbs, pos).total();
+  }
+  const der::Header ext = der::read_header(tbs, pos);
+  if (ext.tag != kTagExtensions || pos + ext.total() != tbs.size()) fail();
+  parts.extensions = tbs.substr(pos);
+  return parts;
+}
+
+// Signs `tbs` and verifies the signature with the certificate's public key: a fault
+// or a key that does not match the certificate must not produce a CRL every relying
+// party would reject.
+std::vector<unsigned char> sign_checked(EVP_PKEY* key, X509* cert, const EVP_MD* md,
+                                        const unsigned char* tbs, std::size_t len) {
+  const MdCtxPtr sign_ctx(::EVP_MD_CTX_new());
+  std::size_t sig_len = 0;
+  if (!sign_ctx || ::EVP_DigestSignInit(sign_ctx.get(), nullptr, md, nullptr, key) != 1 ||
+      ::EVP_DigestSign(sign_ctx.get(), nullptr, &sig_len, tbs, len) != 1) {
+    throw_ossl(Exit::internal, "signing the CRL");
+  }
+  std::vector<unsigned char> sig(sig_len);
+  if (::EVP_DigestSign(sign_ctx.get(), sig.data(), &sig_len, tbs, len) != 1) {
+    throw_ossl(Exit::internal, "signing the CRL");
+  }
+  sig.resize(sig_len);
+  const MdCtxPtr verify_ctx(::EVP_MD_CTX_new());
+  if (!verify_ctx ||
+      ::EVP_DigestVerifyInit(verify_ctx.get(), nullptr, md, nullptr, ::X509_get0_pubkey(cert)) !=
+          1 ||
+      ::EVP_DigestVerify(verify_ctx.get(), sig.data(), sig.size(), tbs, len) != 1) {
+    throw_ossl(Exit::internal, "the new CRL's signature does not verify with the CA certificate");
+  }
+  return sig;
+}
+
 }  // namespace
 
 const EVP_MD* digest_for(EVP_PKEY* key) {
@@ -117,33 +178,9 @@ CrlBuilder::CrlBuilder(const x509::Signer& ca, const CrlFields& fields,
   const int alg_len = ::i2d_X509_ALGOR(alg, &der);
   algorithm_ = take_der(alg_len, der, "signatureAlgorithm");
 
-  // TBSCertList ::= SEQUENCE { version, signature, issuer, thisUpdate, nextUpdate,
-  //                            revokedCertificates OPTIONAL, [0] crlExtensions }
-  const der::Header outer = der::read_header(tbs, 0);
-  std::size_t pos = outer.header_len;
-  const unsigned char expected[] = {kTagInteger, der::kSequence, der::kSequence};
-  for (const unsigned char tag : expected) {
-    const der::Header h = der::read_header(tbs, pos);
-    if (h.tag != tag) throw Error(Exit::internal, "unexpected CRL template layout");
-    pos += h.total();
-  }
-  for (int i = 0; i < 2; ++i) {  // thisUpdate, nextUpdate
-    const der::Header h = der::read_header(tbs, pos);
-    if (h.tag != kTagUtcTime && h.tag != kTagGeneralizedTime) {
-      throw Error(Exit::internal, "unexpected CRL template layout");
-    }
-    pos += h.total();
-  }
-  prefix_ = tbs.substr(outer.header_len, pos - outer.header_len);
-  std::size_t ext_at = pos;
-  if (der::read_header(tbs, pos).tag == der::kSequence) {  // an empty revoked list: drop it
-    ext_at += der::read_header(tbs, pos).total();
-  }
-  const der::Header ext = der::read_header(tbs, ext_at);
-  if (ext.tag != kTagExtensions || ext_at + ext.total() != tbs.size()) {
-    throw Error(Exit::internal, "unexpected CRL template layout");
-  }
-  extensions_ = tbs.substr(ext_at);
+  TbsParts parts = split_tbs(tbs);
+  prefix_ = std::move(parts.prefix);
+  extensions_ = std::move(parts.extensions);
 
   gap_ = kHeaderRoom + prefix_.size();
   buf_.reserve(gap_ + expected_entries * kEntryEstimate + extensions_.size() + algorithm_.size() +
@@ -174,26 +211,7 @@ std::string CrlBuilder::finish() {
   const auto* tbs = reinterpret_cast<const unsigned char*>(buf_.data() + start);
   const std::size_t tbs_total = buf_.size() - start;
 
-  const MdCtxPtr sign_ctx(::EVP_MD_CTX_new());
-  std::size_t sig_len = 0;
-  if (!sign_ctx || ::EVP_DigestSignInit(sign_ctx.get(), nullptr, md_, nullptr, key_.get()) != 1 ||
-      ::EVP_DigestSign(sign_ctx.get(), nullptr, &sig_len, tbs, tbs_total) != 1) {
-    throw_ossl(Exit::internal, "signing the CRL");
-  }
-  std::vector<unsigned char> sig(sig_len);
-  if (::EVP_DigestSign(sign_ctx.get(), sig.data(), &sig_len, tbs, tbs_total) != 1) {
-    throw_ossl(Exit::internal, "signing the CRL");
-  }
-  sig.resize(sig_len);
-  // Check what we sign: a fault or a key that does not match the certificate must not
-  // produce a CRL every relying party would reject.
-  const MdCtxPtr verify_ctx(::EVP_MD_CTX_new());
-  if (!verify_ctx ||
-      ::EVP_DigestVerifyInit(verify_ctx.get(), nullptr, md_, nullptr,
-                             ::X509_get0_pubkey(cert_.get())) != 1 ||
-      ::EVP_DigestVerify(verify_ctx.get(), sig.data(), sig.size(), tbs, tbs_total) != 1) {
-    throw_ossl(Exit::internal, "the new CRL's signature does not verify with the CA certificate");
-  }
+  const auto sig = sign_checked(key_.get(), cert_.get(), md_, tbs, tbs_total);
 
   // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }
   const std::size_t bits_len = 1 + sig.size();
