@@ -35,12 +35,13 @@ db::CertRecord revoke_cert(sqlite3* db, std::string_view serial_text, Reason rea
   const std::string serial = x509::normalize_serial(serial_text);
   db::WriteTxn txn(db);
   const auto rec = db::find_cert(db, serial);
-  if (rec && rec->profile == "root") {
+  if (!rec) throw Error(Exit::data, "unknown serial " + serial + " (see 'iot-ca list')");
+  if (rec->profile == "root") {
     throw Error(Exit::data, "serial " + serial +
                                 " is the root CA's own certificate; a CRL cannot revoke it"
                                 " (remove it from the relying parties' trust stores instead)");
   }
-  db::mark_revoked(db, serial, reason_name(reason), now);  // Error(data): unknown / already
+  db::mark_revoked(db, serial, reason_name(reason), now);  // Error(data) if already revoked
   const db::CertRecord done = revoked_copy(*rec, reason, now);
   record_revocation(db, done, reason, "cert");
   txn.commit();
