@@ -59,6 +59,13 @@ std::string base64(std::span<const unsigned char> bytes) {
 }
 
 std::optional<Bytes> base64url_decode(std::string_view text) {
+  // libsodium 1.0.18 takes bytes >= 0x80 as digits (found by fuzz_token); check the
+  // RFC 4648 §5 alphabet ourselves before decoding.
+  for (const char c : text) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return std::nullopt;
+  }
   Bytes out(text.size() * 3 / 4 + 3);
   std::size_t len = 0;
   const char* end = nullptr;
