@@ -9,7 +9,7 @@ namespace pki::db {
 
 // Current schema version (PRAGMA user_version). Older files are migrated forward
 // in one transaction when opened; a newer file is refused.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 class Registry {
  public:

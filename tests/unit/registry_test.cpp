@@ -29,6 +29,24 @@ TEST_CASE("a new registry is at the current schema version, in WAL mode") {
   CHECK(sync.int64(0) == 2);  // FULL
 }
 
+TEST_CASE("a version 1 registry is migrated forward to the covering revocation index") {
+  const test::ScratchDir dir("regmig");
+  {
+    const auto reg = pki::db::Registry::open(dir.path / "r.db", true);
+    // Put the file back to schema v1 as a 0.1 release wrote it.
+    pki::db::exec(
+        reg.handle(),
+        "DROP INDEX certs_revoked;"
+        "CREATE INDEX certs_revoked ON certs(issuer, serial) WHERE revoked_at IS NOT NULL;"
+        "PRAGMA user_version=1;");
+  }
+  const auto reg = pki::db::Registry::open(dir.path / "r.db");
+  CHECK(reg.schema_version() == 2);
+  pki::db::Stmt cols(reg.handle(), "SELECT count(*) FROM pragma_index_info('certs_revoked')");
+  REQUIRE(cols.step());
+  CHECK(cols.int64(0) == 4);
+}
+
 TEST_CASE("a registry from a newer version is refused, a missing one is not created") {
   const test::ScratchDir dir("regv");
   {
