@@ -142,6 +142,9 @@ asio::awaitable<void> Gateway::accept_loop() {
     }
     const auto remote = sock.remote_endpoint(ec);
     if (ec) continue;
+    // A response is written as several TLS records; with Nagle's algorithm the last one
+    // waits for the client's delayed ACK (~40 ms per request on Linux).
+    sock.set_option(tcp::no_delay(true), ec);
     const std::string ip = client_ip(remote);
     // Banned addresses and the caps are enforced here, before any TLS work.
     const bool banned = bans_.banned(key_of(ip), steady_seconds());
@@ -150,8 +153,21 @@ asio::awaitable<void> Gateway::accept_loop() {
       sock.close(ec);  // connection caps reached: closed before any TLS work
       continue;
     }
-    auto s = std::make_shared<Session>(*svc_, conns_, std::move(sock), state_.get()->tls, ip);
-    Session::start(std::move(s));
+    // Out of memory or an SSL_new failure drops this connection, never the listener.
+    std::shared_ptr<Session> s;
+    try {
+      s = std::make_shared<Session>(*svc_, conns_, std::move(sock), state_.get()->tls, ip);
+    } catch (const std::exception& e) {
+      conns_.release(ip);  // no session owns the slot
+      log_line(std::string("cannot create a session: ") + e.what());
+      continue;
+    }
+    try {
+      Session::start(std::move(s));
+    } catch (const std::exception& e) {
+      log_line(std::string("cannot start a session: ") +
+               e.what());  // its destructor freed the slot
+    }
   }
 }
 

@@ -124,9 +124,18 @@ asio::awaitable<void> Session::serve() {
     parser.body_limit(cfg.max_body_bytes);
     idle_ = buf.size() == 0;
     if (idle_ && (draining_ || svc_.draining.load())) break;
-    tcp.expires_after(seconds(first ? cfg.header_timeout : cfg.idle_timeout));
-    co_await bhttp::async_read_header(stream_, buf, parser, redirect_error(use_awaitable, ec));
+    if (!first && idle_) {
+      // Between requests the connection may sit idle for idle_timeout; once the next
+      // request starts, its header must arrive within header_timeout (slow loris).
+      tcp.expires_after(seconds(cfg.idle_timeout));
+      const std::size_t n =
+          co_await stream_.async_read_some(buf.prepare(4096), redirect_error(use_awaitable, ec));
+      if (ec) break;
+      buf.commit(n);
+    }
     idle_ = false;
+    tcp.expires_after(seconds(cfg.header_timeout));
+    co_await bhttp::async_read_header(stream_, buf, parser, redirect_error(use_awaitable, ec));
     if (!ec) {
       tcp.expires_after(seconds(cfg.read_timeout));
       co_await bhttp::async_read(stream_, buf, parser, redirect_error(use_awaitable, ec));
