@@ -20,7 +20,7 @@ from() {  # from ADDR CURLFN ARGS...: the request leaves from another loopback a
 }
 
 # --- bans: 10 failures in the window from 127.0.0.2 ban it at accept
-for i in $(seq 1 10); do
+for _ in $(seq 1 10); do
   expect_status 401 from 127.0.0.2 gw_curl "$(URL /api/x)"
 done
 expect_audit IP_BANNED 1
@@ -36,7 +36,7 @@ pass "the ban lifts after ban_duration"
 
 # --- token bucket: burst 5 at 0.2/s (slow refill: robust on a loaded machine), from one address; another address unaffected
 codes=""
-for i in $(seq 1 12); do
+for _ in $(seq 1 12); do
   codes+="$(http_status from 127.0.0.4 dev_curl dev-1 -X POST "$(URL /auth/token)") "
 done
 grep -q 429 <<<"$codes" || fail "no 429 in a burst of 12: $codes"

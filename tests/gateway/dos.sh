@@ -40,7 +40,7 @@ pass "flood of /auth/token from one address: 429 + Retry-After, one RATE_LIMITED
 SLOW_PID=$!
 track_pid "$SLOW_PID"
 sleep 2
-for i in 1 2 3; do
+for _ in 1 2 3; do
   expect_status 200 dev_curl dev-1 --interface 127.0.0.22 -X POST "$(URL /auth/token)"
   sleep 1
 done

@@ -34,7 +34,7 @@ pass "jwt-key new writes <kid>.key (0600) with kid = RFC 7638 thumbprint"
 T_SAME=$(token_for dev-1)
 [ "$(kid_of "$T_SAME")" = "$OLD_KID" ] || fail "the new key signed before SIGHUP"
 kill -HUP "$GW_PID"
-for i in $(seq 1 100); do
+for _ in $(seq 1 100); do
   T_NEW=$(token_for dev-1)
   [ "$(kid_of "$T_NEW")" = "$NEW_KID" ] && break
   sleep 0.1

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the gateway integration tests. Source after ../lib/common.sh.
 # A real PKI made with iot-ca, a real backend process, a real iot-gateway process on
 # loopback, curl / openssl s_client as clients.
@@ -137,8 +138,8 @@ audit_count() { grep -c "\"event\":\"$1\"" "$GW/audit.log" || true; }
 
 # expect_audit EVENT N: waits (bounded) for the writer thread, then checks the count.
 expect_audit() {
-  local event=$1 want=$2 i got=0
-  for i in $(seq 1 50); do
+  local event=$1 want=$2 got=0
+  for _ in $(seq 1 50); do
     got=$(audit_count "$event")
     [ "$got" -ge "$want" ] && break
     sleep 0.1
@@ -151,8 +152,8 @@ last_audit() { grep "\"event\":\"$1\"" "$GW/audit.log" | tail -1; }
 
 # wait_reload N: waits (bounded) until the gateway has audited N CRL loads/refusals.
 wait_crl_event() {
-  local event=$1 want=$2 i
-  for i in $(seq 1 150); do
+  local event=$1 want=$2
+  for _ in $(seq 1 150); do
     [ "$(audit_count "$event")" -ge "$want" ] && return 0
     sleep 0.1
   done

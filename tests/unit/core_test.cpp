@@ -34,7 +34,9 @@ TEST_CASE("base64url has no padding and refuses characters outside its alphabet"
   CHECK(pki::base64url(b) == "-_8");
   CHECK(pki::base64url_decode("-_8").value() == b);
   CHECK_FALSE(pki::base64url_decode("+/8=").has_value());
-  CHECK_FALSE(pki::base64url_decode("AAAA\xff\xff" "AA").has_value());
+  CHECK_FALSE(pki::base64url_decode("AAAA\xff\xff"
+                                    "AA")
+                  .has_value());
   CHECK_FALSE(pki::base64url_decode("AA AA").has_value());
 }
 
