@@ -57,7 +57,7 @@ void run_sign(const app::Common& common, const SignOptions& o) {
                      o.out.string() + " already exists (use --force to replace it)");
   }
   home.require_initialised();
-  const pki::x509::Csr csr = pki::x509::parse_csr(pki::fs::read_file(o.csr), o.csr.string());
+  const pki::x509::Csr csr = pki::x509::parse_csr(pki::fs::read_file(o.csr, pki::fs::kCsrLimit), o.csr.string());
   spec.common_name = csr.common_name;
   if (spec.common_name.empty())
     throw pki::Error(pki::Exit::data, o.csr.string() + ": the request has no CN");

@@ -14,7 +14,7 @@ void define_audit(CLI::App& cli, app::Common& common) {
   auto file = std::make_shared<std::filesystem::path>();
   verify->add_option("FILE", *file, "Audit log")->required();
   verify->callback([file, &common] {
-    const auto r = gw::audit::verify(pki::fs::read_file(*file));
+    const auto r = gw::audit::verify(pki::fs::read_file(*file, pki::fs::kLogLimit));
     if (!r.ok) {
       app::emit(
           common,

@@ -16,13 +16,13 @@ std::vector<std::string> check_material(const gw::config::Config& c) {
   std::vector<std::string> problems;
   std::shared_ptr<const gw::revocation::Bundle> bundle;
   try {
-    bundle = gw::revocation::Bundle::parse(pki::fs::read_file(c.trust.bundle));
+    bundle = gw::revocation::Bundle::parse(pki::fs::read_file(c.trust.bundle, pki::fs::kTrustLimit));
   } catch (const pki::Error& e) {
     problems.push_back("trust.bundle: " + std::string(e.what()));
   }
   if (bundle) {
     try {
-      (void)gw::revocation::RevocationSet::parse(pki::fs::read_file(c.trust.crl), *bundle);
+      (void)gw::revocation::RevocationSet::parse(pki::fs::read_file(c.trust.crl, pki::fs::kTrustLimit), *bundle);
     } catch (const pki::Error& e) {
       problems.push_back("trust.crl: " + std::string(e.what()));
     }
@@ -48,7 +48,7 @@ void define_check_config(CLI::App& cli, app::Common& common) {
   auto config = std::make_shared<std::filesystem::path>();
   cmd->add_option("--config", *config, "gateway.toml")->required();
   cmd->callback([config, &common] {
-    const std::string text = pki::fs::read_file(*config);
+    const std::string text = pki::fs::read_file(*config, pki::fs::kConfigLimit);
     gw::config::Parsed parsed = gw::config::parse(text, *config);
     std::vector<std::string> problems = parsed.problems;
     if (problems.empty()) {

@@ -56,7 +56,7 @@ void run_single(const app::Common& common, const EnrollOptions& o) {
   const pki::config::Settings settings = home.settings();
   const pki::token::Token token = read_token(o);
   prov::require_writable_output(o.out, o.force);
-  const pki::x509::Csr csr = pki::x509::parse_csr(pki::fs::read_file(o.csr), o.csr.string());
+  const pki::x509::Csr csr = pki::x509::parse_csr(pki::fs::read_file(o.csr, pki::fs::kCsrLimit), o.csr.string());
   if (csr.common_name.empty())
     throw pki::Error(pki::Exit::data, o.csr.string() + ": the request has no CN");
   pki::x509::require_device_id(csr.common_name);

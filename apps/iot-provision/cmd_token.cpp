@@ -28,7 +28,7 @@ constexpr std::size_t kMaxDeviceListBytes = 16 * 1024 * 1024;
 // One device id per line; blank lines and '#' comments are skipped. Every problem is
 // reported with its line before any token is made.
 std::vector<std::string> read_device_ids(const std::filesystem::path& path) {
-  const std::string text = pki::fs::read_file(path);
+  const std::string text = pki::fs::read_file(path, pki::fs::kListLimit);
   if (text.size() > kMaxDeviceListBytes)
     throw pki::Error(pki::Exit::data, path.string() + ": too large");
   std::vector<std::string> ids;

@@ -66,7 +66,7 @@ void remove_stale_temp_files(const stdfs::path& dir, const std::string& report_n
 
 bool file_equals(const stdfs::path& p, std::string_view content) {
   try {
-    return pki::fs::read_file(p) == content;
+    return pki::fs::read_file(p, pki::fs::kCertLimit) == content;
   } catch (const pki::Error&) {
     return false;
   }
@@ -140,8 +140,8 @@ class Batch {
     try {
       row.token = pki::token::parse(in.token.view());
       in.token.wipe();
-      pki::x509::Csr csr =
-          pki::x509::parse_csr(pki::fs::read_file(in.csr_path), in.csr_path.string());
+      pki::x509::Csr csr = pki::x509::parse_csr(pki::fs::read_file(in.csr_path, pki::fs::kCsrLimit),
+                                                in.csr_path.string());
       if (csr.common_name.empty()) throw pki::Error(pki::Exit::data, "the CSR has no CN");
       pki::x509::require_device_id(csr.common_name);
       row.report.device_id = csr.common_name;

@@ -15,7 +15,7 @@ std::optional<nlohmann::json> read_json(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;
   try {
-    auto doc = nlohmann::json::parse(pki::fs::read_file(path));
+    auto doc = nlohmann::json::parse(pki::fs::read_file(path, pki::fs::kStateLimit));
     if (!doc.is_object())
       throw pki::Error(pki::Exit::config, path.string() + ": not a JSON object");
     return doc;

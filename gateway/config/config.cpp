@@ -278,7 +278,7 @@ Parsed parse(std::string_view text, const fs::path& file) {
 }
 
 Config load(const fs::path& file) {
-  const std::string text = pki::fs::read_file(file);
+  const std::string text = pki::fs::read_file(file, pki::fs::kConfigLimit);
   Parsed p = parse(text, file);
   if (!p.problems.empty()) {
     std::string msg = "invalid configuration " + file.string() + ":";
@@ -292,7 +292,7 @@ std::vector<std::string> check_files(const Config& c) {
   Problems problems;
   const auto readable = [&](const std::string& key, const fs::path& p) {
     try {
-      (void)pki::fs::read_file(p);
+      (void)pki::fs::read_file(p, pki::fs::kTrustLimit);
     } catch (const pki::Error& e) {
       problems.push_back(key + ": " + e.what());
     }

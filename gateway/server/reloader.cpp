@@ -55,13 +55,13 @@ void Reloader::audit_crl(const char* event, bool success, std::string reason) {
 void Reloader::load_initial() {
   auto snap = std::make_shared<Snapshot>();
   try {
-    snap->bundle = revocation::Bundle::parse(pki::fs::read_file(cfg_.trust.bundle));
+    snap->bundle = revocation::Bundle::parse(pki::fs::read_file(cfg_.trust.bundle, pki::fs::kTrustLimit));
   } catch (const pki::Error& e) {
     throw pki::Error(Exit::config, "trust.bundle " + cfg_.trust.bundle.string() + ": " + e.what());
   }
   try {
     snap->crls =
-        revocation::RevocationSet::parse(pki::fs::read_file(cfg_.trust.crl), *snap->bundle);
+        revocation::RevocationSet::parse(pki::fs::read_file(cfg_.trust.crl, pki::fs::kTrustLimit), *snap->bundle);
   } catch (const pki::Error& e) {
     audit_crl(ev::kCrlRejected, false, e.what());
     throw pki::Error(Exit::config, "trust.crl " + cfg_.trust.crl.string() + ": " + e.what());
@@ -90,9 +90,9 @@ void Reloader::poll(bool force) noexcept {
     if (bundle_changed || crl_changed) {
       try {
         auto bundle = bundle_changed
-                          ? revocation::Bundle::parse(pki::fs::read_file(cfg_.trust.bundle))
+                          ? revocation::Bundle::parse(pki::fs::read_file(cfg_.trust.bundle, pki::fs::kTrustLimit))
                           : cur->bundle;
-        auto crls = revocation::RevocationSet::parse(pki::fs::read_file(cfg_.trust.crl), *bundle);
+        auto crls = revocation::RevocationSet::parse(pki::fs::read_file(cfg_.trust.crl, pki::fs::kTrustLimit), *bundle);
         if (auto rollback = crls->rollback_from(*cur->crls)) {
           throw pki::Error(pki::Exit::data, *rollback);
         }

@@ -11,7 +11,7 @@ namespace pki::ca {
 namespace {
 
 X509Ptr load_cert(const stdfs::path& path) {
-  return x509::cert_from_pem(fs::read_file(path), path.string());
+  return x509::cert_from_pem(fs::read_file(path, fs::kCertLimit), path.string());
 }
 
 // Refuses a private key whose public half does not match the certificate beside it.

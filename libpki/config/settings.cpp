@@ -59,7 +59,7 @@ Settings parse_settings(std::string_view text, std::string_view source_name) {
 Settings load_settings(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return Settings{};
-  return parse_settings(fs::read_file(path), path.string());
+  return parse_settings(fs::read_file(path, fs::kConfigLimit), path.string());
 }
 
 std::string default_settings_toml(const std::string& organisation) {

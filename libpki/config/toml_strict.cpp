@@ -37,7 +37,7 @@ toml::table parse_text(std::string_view text, std::string_view source_name) {
 }
 
 toml::table parse_file(const std::filesystem::path& path) {
-  const std::string text = fs::read_file(path);
+  const std::string text = fs::read_file(path, fs::kConfigLimit);
   return parse_text(text, path.string());
 }
 

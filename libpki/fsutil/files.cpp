@@ -21,24 +21,55 @@ void write_all(int fd, std::string_view data, const std::string& what) {
   }
 }
 
-void read_all(int fd, std::string& out, const std::string& what) {
+std::string size_text(std::size_t n) {
+  if (n >= (1U << 20) && n % (1U << 20) == 0) return std::to_string(n >> 20) + " MiB";
+  if (n >= (1U << 10) && n % (1U << 10) == 0) return std::to_string(n >> 10) + " KiB";
+  return std::to_string(n) + " bytes";
+}
+
+[[noreturn]] void throw_too_large(const std::string& what, Limit limit) {
+  throw Error(Exit::data, what + " is larger than a " + limit.kind + " may be (at most " +
+                              size_text(limit.bytes) + ")");
+}
+
+// Reads to EOF, but never more than limit.bytes: the buffer stays bounded whatever the
+// file turns out to be.
+void read_all(int fd, std::string& out, const std::string& what, Limit limit) {
   char buf[65536];
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno(Exit::io, "read " + what);
+    if (n < 0) {
+      ::sodium_memzero(buf, sizeof buf);
+      throw_errno(Exit::io, "read " + what);
+    }
     if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > limit.bytes) {
+      ::sodium_memzero(buf, sizeof buf);
+      throw_too_large(what, limit);
+    }
     out.append(buf, static_cast<std::size_t>(n));
   }
   ::sodium_memzero(buf, sizeof buf);
 }
 
-UniqueFd open_for_read(const stdfs::path& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. A regular
+// file ignores the flag.
+UniqueFd open_regular(const stdfs::path& path, Limit limit) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (!fd.valid()) {
     if (errno == ENOENT) throw Error(Exit::no_input, path.string() + ": no such file");
     if (errno == EACCES) throw_errno(Exit::denied, "open " + path.string());
     throw_errno(Exit::io, "open " + path.string());
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw_errno(Exit::io, "fstat " + path.string());
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(Exit::no_input, path.string() + " is not a regular file (a " + limit.kind +
+                                    " must be one; FIFOs, devices and directories are refused)");
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > limit.bytes) {
+    throw_too_large(path.string() + " (" + std::to_string(st.st_size) + " bytes)", limit);
   }
   return fd;
 }
@@ -65,10 +96,10 @@ void write_file_atomic(const stdfs::path& path, std::string_view data, mode_t mo
   if (!dfd.valid() || ::fsync(dfd.get()) != 0) throw_errno(Exit::io, "fsync " + dir.string());
 }
 
-std::string read_file(const stdfs::path& path) {
-  const UniqueFd fd = open_for_read(path);
+std::string read_file(const stdfs::path& path, Limit limit) {
+  const UniqueFd fd = open_regular(path, limit);
   std::string out;
-  read_all(fd.get(), out, path.string());
+  read_all(fd.get(), out, path.string(), limit);
   return out;
 }
 
@@ -88,10 +119,11 @@ void require_private_mode(const stdfs::path& path) {
 
 Secret read_private_file(const stdfs::path& path) {
   require_private_mode(path);
-  const UniqueFd fd = open_for_read(path);
+  const UniqueFd fd = open_regular(path, kKeyLimit);
   Secret out;
-  out.buffer().reserve(4096);  // one allocation, so no unwiped copy is left behind
-  read_all(fd.get(), out.buffer(), path.string());
+  // One allocation of the whole cap, so no unwiped copy is left behind by a regrowth.
+  out.buffer().reserve(kKeyLimit.bytes);
+  read_all(fd.get(), out.buffer(), path.string(), kKeyLimit);
   return out;
 }
 
@@ -105,8 +137,14 @@ void ensure_private_dir(const stdfs::path& dir) {
 
 Secret read_stdin_secret() {
   Secret out;
-  out.buffer().reserve(4096);
-  read_all(STDIN_FILENO, out.buffer(), "standard input");
+  out.buffer().reserve(kKeyLimit.bytes);
+  read_all(STDIN_FILENO, out.buffer(), "standard input", kKeyLimit);
+  return out;
+}
+
+std::string read_stdin(Limit limit) {
+  std::string out;
+  read_all(STDIN_FILENO, out, "standard input", limit);
   return out;
 }
 

@@ -16,9 +16,28 @@ namespace stdfs = std::filesystem;
 // directory, fsync, rename, then fsync of the directory. Throws Error(cant_create/io).
 void write_file_atomic(const stdfs::path& path, std::string_view data, mode_t mode);
 
-// Throws Error(no_input) naming the file when it does not exist, Error(io) otherwise.
-[[nodiscard]] std::string read_file(const stdfs::path& path);
-// Reads a secret; refuses (Error(config), exit 78) a file group/world can access.
+// Every input file is read with a cap that fits its kind, so a wrong path (a 300 MiB
+// file, /dev/zero, a FIFO) fails with a message instead of exhausting memory or hanging.
+struct Limit {
+  std::size_t bytes;
+  const char* kind;  // names the file in messages: "a CSR is at most 64 KiB"
+};
+inline constexpr Limit kCsrLimit{64 << 10, "CSR"};
+inline constexpr Limit kCertLimit{1 << 20, "certificate file"};
+inline constexpr Limit kKeyLimit{64 << 10, "key or secret file"};
+inline constexpr Limit kConfigLimit{1 << 20, "configuration file"};
+inline constexpr Limit kListLimit{64 << 20, "list or manifest"};
+// A 1,000,000-entry CRL is about 40 MB of DER, 55 MB of PEM.
+inline constexpr Limit kTrustLimit{256 << 20, "trust file (bundle or CRL)"};
+inline constexpr Limit kStateLimit{256 << 20, "state file"};
+inline constexpr Limit kLogLimit{std::size_t{4} << 30, "log file"};
+
+// Opens without blocking (a FIFO cannot stall the caller), requires a regular file
+// (Error(no_input) for a missing file, a FIFO, a device or a directory), and reads at
+// most limit.bytes (Error(data) naming the size and the cap beyond that).
+[[nodiscard]] std::string read_file(const stdfs::path& path, Limit limit);
+// Reads a secret (at most kKeyLimit); refuses (Error(config), exit 78) a file that
+// group or others can access.
 [[nodiscard]] Secret read_private_file(const stdfs::path& path);
 
 // Refuses a private file that group or others can read or write, naming the fix.
@@ -28,7 +47,9 @@ void require_private_mode(const stdfs::path& path);
 // existing one to 0700.
 void ensure_private_dir(const stdfs::path& dir);
 
-// Reads all of stdin (for `--token -`).
+// Reads all of stdin (for `--token -`), at most kKeyLimit.
 [[nodiscard]] Secret read_stdin_secret();
+// Reads all of stdin (for `--csr -`), at most limit.bytes.
+[[nodiscard]] std::string read_stdin(Limit limit);
 
 }  // namespace pki::fs

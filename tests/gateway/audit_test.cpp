@@ -32,7 +32,7 @@ gw::audit::Record rec(const char* event, std::string ip = "127.0.0.1") {
 
 std::vector<std::string> lines_of(const fs::path& p) {
   std::vector<std::string> out;
-  const std::string text = pki::fs::read_file(p);
+  const std::string text = pki::fs::read_file(p, pki::fs::kLogLimit);
   for (std::size_t pos = 0; pos < text.size();) {
     const auto nl = text.find('\n', pos);
     out.push_back(text.substr(pos, nl - pos));
@@ -82,7 +82,7 @@ TEST_CASE("the writer chains records and a restart continues the chain") {
   CHECK(nlohmann::json::parse(lines[0])["prev"] == std::string(64, '0'));
   CHECK(nlohmann::json::parse(lines[2])["seq"] == 3);
   CHECK(nlohmann::json::parse(lines[2])["prev"] == pki::sha256_hex(lines[1]));
-  const auto v = gw::audit::verify(pki::fs::read_file(file));
+  const auto v = gw::audit::verify(pki::fs::read_file(file, pki::fs::kLogLimit));
   CHECK(v.ok);
   CHECK(v.lines == 3);
 }

@@ -51,7 +51,7 @@ TEST_CASE("an atomic write replaces the file whole and sets its mode") {
   const auto file = dir / "out.pem";
   pki::fs::write_file_atomic(file, "first", 0644);
   pki::fs::write_file_atomic(file, "second", 0600);
-  CHECK(pki::fs::read_file(file) == "second");
+  CHECK(pki::fs::read_file(file, pki::fs::kConfigLimit) == "second");
   struct stat st {};
   REQUIRE(::stat(file.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
@@ -71,6 +71,6 @@ TEST_CASE("a private file readable by others is refused with the chmod fix") {
     CHECK(e.code() == pki::Exit::config);
     CHECK(std::string(e.what()).find("chmod 600") != std::string::npos);
   }
-  CHECK_THROWS_AS((void)pki::fs::read_file(dir / "missing"), pki::Error);
+  CHECK_THROWS_AS((void)pki::fs::read_file(dir / "missing", pki::fs::kConfigLimit), pki::Error);
   stdfs::remove_all(dir);
 }
