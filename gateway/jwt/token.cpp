@@ -7,6 +7,7 @@
 #include "core/encoding.hpp"
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/jwt/jose.hpp"
+#include "x509/names.hpp"
 
 namespace gw::jwt {
 namespace {
@@ -144,6 +145,16 @@ Verdict validate(std::string_view token, const KeySet& keys, const config::Jwt& 
   if (!audience_matches(payload, cfg.audience)) return fail(ev::kJwtBadClaims, "wrong aud", c);
   if (c.sub.empty() || c.jti.empty() || c.serial.empty()) {
     return fail(ev::kJwtBadClaims, "sub, jti or serial missing", c);
+  }
+  // sub becomes the backend's X-Device-ID: the device-id alphabet (SPEC §3) holds
+  // whoever signed it, so no CR/LF, comma or space can reach a header.
+  if (!pki::x509::is_valid_device_id(c.sub)) {
+    c.sub.clear();
+    return fail(ev::kJwtBadClaims, "sub is not a valid device id", c);
+  }
+  if (c.serial.size() > 64 || c.serial.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
+    c.serial.clear();
+    return fail(ev::kJwtBadClaims, "serial is not uppercase hex", c);
   }
   const auto cnf = payload.find("cnf");
   if (cnf == payload.end() || !cnf->is_object() || !string_claim(*cnf, "x5t#S256")) {

@@ -49,7 +49,8 @@ struct Verdict {
 
 // Checks, in order: shape (3 base64url segments, JSON objects), alg == ES256 exactly,
 // typ, kid in the key set, signature, exp (required) / nbf with leeway, iss, aud and the
-// presence of sub, jti, serial and cnf.x5t#S256.
+// presence of sub, jti, serial and cnf.x5t#S256; sub must be a device id (SPEC §3) and
+// serial uppercase hex, since sub becomes the backend's X-Device-ID.
 [[nodiscard]] Verdict validate(std::string_view token, const KeySet& keys, const config::Jwt& cfg,
                                std::int64_t now);
 

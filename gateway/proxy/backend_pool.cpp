@@ -1,11 +1,14 @@
 #include "gateway/proxy/backend_pool.hpp"
 
+#include <poll.h>
+
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include "x509/names.hpp"
 
 namespace gw::proxy {
 namespace {
@@ -29,6 +32,18 @@ bool idempotent(http::verb v) {
          v == http::verb::delete_ || v == http::verb::options;
 }
 
+// Nothing is waiting to be read: no byte, no end of stream. A connection with bytes the
+// gateway did not ask for (an unsolicited response) or a half-closed one is not reused.
+bool quiet(beast::tcp_stream& s) {
+  pollfd p{s.socket().native_handle(), POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
+// What the gateway writes into X-Device-ID is a device id, whoever supplied it.
+bool identity_ok(const Request& req) {
+  return req.count("X-Device-ID") == 1 && pki::x509::is_valid_device_id(req["X-Device-ID"]);
+}
+
 }  // namespace
 
 BackendPool::BackendPool(asio::io_context& ioc, const config::Backend& cfg)
@@ -40,7 +55,7 @@ std::unique_ptr<beast::tcp_stream> BackendPool::take_idle() {
   while (!idle_.empty()) {
     Idle i = std::move(idle_.back());
     idle_.pop_back();
-    if (now - i.since < kMaxIdle) return std::move(i.stream);
+    if (now - i.since < kMaxIdle && quiet(*i.stream)) return std::move(i.stream);
   }
   return nullptr;
 }
@@ -56,34 +71,46 @@ std::size_t BackendPool::idle_count() {
   return idle_.size();
 }
 
-asio::awaitable<Exchange> BackendPool::attempt(beast::tcp_stream& s, const Request& req,
-                                               bool& reusable, bool& nothing_received) {
+asio::awaitable<BackendPool::Attempt> BackendPool::attempt(
+    beast::tcp_stream& s, const Request& req, std::chrono::steady_clock::time_point deadline) {
   boost::system::error_code ec;
-  Exchange ex;
-  s.expires_after(std::chrono::seconds(cfg_.timeout));
+  Attempt at;
+  s.expires_at(deadline);
   co_await http::async_write(s, req, redirect_error(use_awaitable, ec));
   if (ec) {
-    ex.failure = classify(ec);
-    ex.detail = "write: " + ec.message();
-    co_return ex;
+    at.exchange = {classify(ec), {}, "write: " + ec.message()};
+    co_return at;
   }
-  beast::flat_buffer buf;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxBackendBody);
-  parser.header_limit(64 * 1024);
-  co_await http::async_read(s, buf, parser, redirect_error(use_awaitable, ec));
-  nothing_received = !parser.got_some() && buf.size() == 0;
-  if (ec) {
-    ex.failure = classify(ec);
-    ex.detail = "read: " + ec.message();
-    co_return ex;
+  ResponseReader reader(req.method() == http::verb::head);
+  std::array<char, 16 * 1024> chunk{};
+  while (reader.state() == ResponseReader::State::need_more) {
+    const std::size_t n =
+        co_await s.async_read_some(asio::buffer(chunk), redirect_error(use_awaitable, ec));
+    reader.feed({chunk.data(), n});
+    if (ec == asio::error::eof) {
+      reader.feed_eof();
+    } else if (ec) {
+      at.nothing_received = !reader.got_some();
+      at.exchange = {classify(ec), {}, "read: " + ec.message()};
+      co_return at;
+    }
   }
-  ex.response = parser.release();
-  reusable = ex.response.keep_alive() && buf.size() == 0;
-  co_return ex;
+  at.nothing_received = !reader.got_some();
+  if (reader.state() == ResponseReader::State::failed) {
+    at.exchange = {Failure::unreachable, {}, "read: " + reader.error()};
+    co_return at;
+  }
+  at.exchange.response = reader.release();
+  // A backend may answer an error before it read the body it was sent (RFC 9112 §9.3
+  // allows it only if it then closes): its unread body would be parsed as the next
+  // request on this connection. Such a connection is not reused.
+  const bool early_error = !req.body().empty() && at.exchange.response.result_int() >= 400;
+  at.reusable = reader.reusable() && !early_error && quiet(s);
+  co_return at;
 }
 
 asio::awaitable<Exchange> BackendPool::send(Request req) {
+  if (!identity_ok(req)) co_return Exchange{Failure::unreachable, {}, "no valid X-Device-ID"};
   req.keep_alive(true);
   req.prepare_payload();
   boost::system::error_code ec;
@@ -104,16 +131,16 @@ asio::awaitable<Exchange> BackendPool::send(Request req) {
       co_await s->async_connect(results, redirect_error(use_awaitable, ec));
       if (ec) co_return Exchange{classify(ec), {}, "connect: " + ec.message()};
     }
-    bool reusable = false;
-    bool nothing_received = false;
-    Exchange ex = co_await attempt(*s, req, reusable, nothing_received);
-    if (ex.failure == Failure::none) {
-      if (reusable) give_back(std::move(s));
-      co_return ex;
+    Attempt at = co_await attempt(*s, req, deadline);
+    // Only a clean, complete exchange gives the connection back; every other outcome
+    // (timeout included: the late answer would reach the next device) destroys it here.
+    if (at.exchange.failure == Failure::none) {
+      if (at.reusable) give_back(std::move(s));
+      co_return std::move(at.exchange);
     }
-    const bool retry = pooled && nothing_received && ex.failure == Failure::unreachable &&
-                       idempotent(req.method());
-    if (!retry) co_return ex;
+    const bool retry = pooled && at.nothing_received &&
+                       at.exchange.failure == Failure::unreachable && idempotent(req.method());
+    if (!retry) co_return std::move(at.exchange);
   }
   co_return Exchange{Failure::unreachable, {}, "backend closed the connection"};
 }

@@ -5,10 +5,12 @@
 
 #include "core/clock.hpp"
 #include "core/encoding.hpp"
+#include "gateway/http/target.hpp"
 #include "gateway/jwt/token.hpp"
 #include "gateway/proxy/rewrite.hpp"
 #include "gateway/revocation/chain.hpp"
 #include "gateway/server/admin.hpp"
+#include "x509/names.hpp"
 
 namespace gw::server {
 namespace {
@@ -81,7 +83,7 @@ http::Response issue_token(Services& svc, const Snapshot& snap, const Client& c)
   if (std::find(ous.begin(), ous.end(), svc.cfg.trust.device_ou) == ous.end()) {
     return refuse_token(svc, c, ev::kCertOuMismatch, "subject OU is not the device OU");
   }
-  if (!tls::valid_device_id(c.peer.device_id)) {
+  if (!pki::x509::is_valid_device_id(c.peer.device_id)) {
     return refuse_token(svc, c, ev::kCertOuMismatch, "subject CN is not a valid device id");
   }
   const auto issued =
@@ -203,13 +205,12 @@ http::Response ready(Services& svc, const Snapshot& snap) {
 
 asio::awaitable<http::Response> route(Services& svc, http::Request& req, const Client& client) {
   const std::shared_ptr<const Snapshot> snap = svc.state.get();  // fresh per request
-  const std::string_view target = req.target();
-  const std::string_view path = target.substr(0, target.find('?'));
-  // Dot segments would let "/api/../x" reach a backend path outside /api/.
-  if (path.empty() || path.front() != '/' || path.find("/..") != std::string_view::npos ||
-      path.find("/./") != std::string_view::npos || path.ends_with("/.")) {
-    co_return http::error(status::bad_request, "bad request target");
+  // Targets a backend could normalise elsewhere ("/api/%2e%2e/admin") are refused on
+  // every route (gateway/http/target.hpp).
+  if (const auto problem = http::target_problem(req.target())) {
+    co_return http::error(status::bad_request, *problem);
   }
+  const std::string_view path = http::target_path(req.target());
   if (path.starts_with("/api/")) co_return co_await api(svc, *snap, req, client);
   if (path == "/auth/token") {
     if (req.method() != verb::post) co_return http::error(status::method_not_allowed, "use POST");

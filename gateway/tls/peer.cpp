@@ -44,16 +44,4 @@ Peer read_peer(SSL* ssl) {
   return p;
 }
 
-bool valid_device_id(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  const auto alnum = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-  };
-  if (!alnum(id.front())) return false;
-  for (const char c : id) {
-    if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
-  }
-  return true;
-}
-
 }  // namespace gw::tls

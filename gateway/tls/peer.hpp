@@ -18,8 +18,6 @@ struct Peer {
 
 // Reads the verified peer certificate and chain; chain is only valid while `ssl` lives.
 [[nodiscard]] Peer read_peer(SSL* ssl);
-
-// SPEC §3 device ids: [A-Za-z0-9][A-Za-z0-9._-]{0,63}.
-[[nodiscard]] bool valid_device_id(std::string_view id);
+// Device ids are checked by libpki's pki::x509::is_valid_device_id (one rule, SPEC §3).
 
 }  // namespace gw::tls

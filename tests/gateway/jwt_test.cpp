@@ -134,6 +134,33 @@ TEST_CASE("wrong issuer, audience or a missing cnf are JWT_BAD_CLAIMS") {
   CHECK(f.event(resign(f, h, p), f.now) == "JWT_OK");
 }
 
+TEST_CASE("a signed token whose sub is not a device id is JWT_BAD_CLAIMS and names no sub") {
+  // sub becomes the backend's X-Device-ID: CR/LF, spaces, commas, unicode, 65+ bytes
+  // must never get that far, even under the gateway's own key (issue 9, item 4).
+  const Fixture f;
+  const json h = part(f.token(), 0);
+  const json good = part(f.token(), 1);
+  for (const std::string& sub :
+       {std::string("dev-1\r\nX-Admin: 1"), std::string("dev-1\n"), std::string("dev 1"),
+        std::string("dev-1,admin"), std::string("d\xc3\xa9v"), std::string(65, 'a'),
+        std::string("-dev"), std::string("dev\0x", 5), std::string("dev;1"),
+        std::string("admin\"")}) {
+    json p = good;
+    p["sub"] = sub;
+    const auto v = gw::jwt::validate(resign(f, h, p), *f.keys, f.cfg, f.now);
+    CHECK_MESSAGE(std::string_view(v.event) == "JWT_BAD_CLAIMS", sub);
+    CHECK(v.claims.sub.empty());
+  }
+  json p = good;
+  p["sub"] = std::string(64, 'a');
+  CHECK(f.event(resign(f, h, p), f.now) == "JWT_OK");
+  for (const char* serial : {"0a1b", "0A1B\r\n", "0A 1B", "G1"}) {
+    p = good;
+    p["serial"] = serial;
+    CHECK_MESSAGE(f.event(resign(f, h, p), f.now) == "JWT_BAD_CLAIMS", std::string(serial));
+  }
+}
+
 TEST_CASE("tampering with the payload or the signature is JWT_BAD_SIGNATURE") {
   const Fixture f;
   const std::string tok = f.token();

@@ -12,6 +12,8 @@ implementation independent of the gateway's.
       future   ES256 with the real key (--key), nbf an hour ahead
       tampered payload changed (sub), original signature kept
       unknown-kid / traversal-kid   kid "nope" / "../../etc/passwd", resigned with --key
+      sub      ES256 with the real key (--key), sub replaced by --sub (Python escapes
+               allowed: "dev\\r\\nX: y" is a CR/LF)
 """
 import argparse
 import base64
@@ -44,7 +46,7 @@ def load_key(path):
         return serialization.load_pem_private_key(f.read(), password=None)
 
 
-def forge(kind, token, key_path, jwks_path):
+def forge(kind, token, key_path, jwks_path, sub=None):
     header, payload, sig = split(token)
     now = int(time.time())
     if kind == "hs256":
@@ -77,6 +79,8 @@ def forge(kind, token, key_path, jwks_path):
         kid = "nope"
     elif kind == "traversal-kid":
         kid = "../../etc/passwd"
+    elif kind == "sub":
+        payload["sub"] = sub.encode("latin-1").decode("unicode_escape")
     else:
         sys.exit(f"unknown kind {kind}")
     return jwt.encode(payload, key, algorithm="ES256", headers={"kid": kid, "typ": "JWT"})
@@ -88,6 +92,7 @@ def main():
     ap.add_argument("args", nargs="*")
     ap.add_argument("--key")
     ap.add_argument("--jwks")
+    ap.add_argument("--sub")
     ap.add_argument("--aud", default="iot-api")
     ap.add_argument("--iss", default="iot-gateway")
     a = ap.parse_args()
@@ -104,7 +109,7 @@ def main():
         h, p, _ = split(a.args[0])
         print(json.dumps({"header": h, "payload": p}))
     elif a.cmd == "forge":
-        print(forge(a.args[0], a.args[1], a.key, a.jwks))
+        print(forge(a.args[0], a.args[1], a.key, a.jwks, a.sub))
     else:
         sys.exit("usage: see the docstring")
 
