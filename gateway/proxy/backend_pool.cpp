@@ -78,6 +78,9 @@ asio::awaitable<BackendPool::Attempt> BackendPool::attempt(
   s.expires_at(deadline);
   co_await http::async_write(s, req, redirect_error(use_awaitable, ec));
   if (ec) {
+    // Nothing was read: an idempotent request on a connection the backend had closed
+    // may be retried on a fresh one.
+    at.nothing_received = true;
     at.exchange = {classify(ec), {}, "write: " + ec.message()};
     co_return at;
   }

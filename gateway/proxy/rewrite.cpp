@@ -70,7 +70,10 @@ bool reserved_header(std::string_view folded) {
 
 Request to_backend(const Request& in, std::string_view device_id, std::string_view client_ip,
                    std::string_view backend_host) {
-  Request out(in.method(), in.target(), 11);
+  Request out;
+  out.version(11);
+  out.method_string(in.method_string());  // also an extension method (verb::unknown)
+  out.target(in.target());
   const std::vector<std::string> listed = connection_listed(in);
   for (const auto& h : in) {
     const std::string folded = fold_header_name(h.name_string());

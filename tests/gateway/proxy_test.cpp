@@ -116,6 +116,15 @@ TEST_CASE("an identity that is not a device id is never written into X-Device-ID
   }
 }
 
+TEST_CASE("an extension method is forwarded as it came") {
+  gw::proxy::Request in;
+  in.method_string("PROPFIND");
+  in.target("/api/x");
+  const auto out = gw::proxy::to_backend(in, "dev-1", "1.1.1.1", "b");
+  CHECK(out.method_string() == "PROPFIND");
+  CHECK(out.target() == "/api/x");
+}
+
 TEST_CASE("hop-by-hop headers of the backend's response are removed") {
   gw::proxy::Response res(http::status::ok, 11);
   res.set(http::field::connection, "close, X-Internal");
