@@ -98,6 +98,14 @@ interleave "three devices in parallel over the shared pool" 40 --concurrent \
   "$(req dev-a POST /api/continue 200 "$BODY")" "$(req dev-b GET /api/early-hints 200)" \
   "$(req dev-c GET /api/extra 200)"
 
+# The pool still pools: clean exchanges reuse one backend connection.
+for i in $(seq 1 10); do
+  dev_curl dev-b -H "Authorization: Bearer ${TOK[dev-b]}" "$(URL /api/echo)" |
+    "$PY" -c 'import json,sys; print(json.load(sys.stdin)["conn"])'
+done >"$T/conns"
+[ "$(sort -u "$T/conns" | wc -l)" -le 2 ] || fail "10 clean requests used backend connections $(sort -u "$T/conns" | tr '\n' ' ')"
+pass "10 clean sequential requests reuse pooled backend connections ($(sort -u "$T/conns" | wc -l) used)"
+
 expect_status 200 gw_curl "$(URL /healthz)"
 pass "the gateway is still up"
 finish

@@ -10,7 +10,7 @@ JSON naming whose request it answers, so a client can tell its own response from
 another device's:
   {"device": [every X-Device-ID value received], "nonce": X-Nonce, "path", "method",
    "mode", "wsgi": {HTTP_* variables as CGI/WSGI would fold the headers},
-   "headers": [[name, value], ...], "body_len"}
+   "headers": [[name, value], ...], "body_len", "conn": the connection's number}
 
 The path picks the misbehaviour (the query is ignored unless named):
   /api/echo            a plain 200 with Content-Length (also any unknown path)
@@ -93,6 +93,7 @@ def final(doc, status="200 OK", length=True, extra_headers=()):
 
 LOG = None
 LOG_LOCK = threading.Lock()
+CONNS = [0]  # connections accepted so far
 
 
 def log(target):
@@ -103,6 +104,9 @@ def log(target):
 
 def serve(sock):
     sock.settimeout(IDLE)
+    with LOG_LOCK:
+        CONNS[0] += 1
+        conn_no = CONNS[0]
     c = Conn(sock)
     try:
         while True:
@@ -118,6 +122,7 @@ def serve(sock):
                 "mode": path,
                 "wsgi": wsgi_env(headers),
                 "headers": headers,
+                "conn": conn_no,
             }
             if path == "/api/early":
                 sock.sendall(final(doc, "403 Forbidden"))
