@@ -22,11 +22,14 @@ NEW_KID=$(iot-gateway --json jwt-key new --dir "$GW/jwt" | "$PY" -c 'import json
 # The kid is the RFC 7638 thumbprint, checked with Python's jwt.
 "$PY" - "$GW/jwt/$NEW_KID.key" "$NEW_KID" <<'PY' || fail "kid is not the RFC 7638 thumbprint"
 import base64, hashlib, json, sys
-import jwt
 from cryptography.hazmat.primitives import serialization
 key = serialization.load_pem_private_key(open(sys.argv[1], "rb").read(), password=None)
-jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
-canon = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True)
+# RFC 7518 §6.2.1.2: x and y are the full 32-byte coordinates. PyJWT 2.6's to_jwk drops
+# leading zero bytes (about one key in 128), so the JWK is built here.
+nums = key.public_key().public_numbers()
+b64 = lambda n: base64.urlsafe_b64encode(n.to_bytes(32, "big")).rstrip(b"=").decode()
+jwk = {"crv": "P-256", "kty": "EC", "x": b64(nums.x), "y": b64(nums.y)}
+canon = json.dumps(jwk, separators=(",", ":"), sort_keys=True)
 assert base64.urlsafe_b64encode(hashlib.sha256(canon.encode()).digest()).rstrip(b"=").decode() == sys.argv[2]
 PY
 pass "jwt-key new writes <kid>.key (0600) with kid = RFC 7638 thumbprint"
