@@ -2,6 +2,7 @@
 // trailers refused, limits mapped to statuses, pipelined input kept for the next request.
 #include <doctest/doctest.h>
 
+#include <boost/asio/error.hpp>
 #include <string>
 
 #include "gateway/http/request_reader.hpp"

@@ -10,6 +10,13 @@
   session_client.py trailer_auth PORT CA CERT KEY TOKEN
       POST /api/hello, chunked, with the bearer token only in a trailer field. Prints the
       status line's code (0 if the connection closed without one).
+  session_client.py ban PORT CA CERT KEY SRC METHOD PATH AUTH COUNT
+      From address SRC: two idle keep-alive connections (one served GET /healthz, one
+      POST /auth/token), then an attacking keep-alive connection sending METHOD PATH
+      (AUTH: a bearer token, "-" for none, "nocert" for no client certificate) up to COUNT
+      times. Prints JSON: responses served on the attacking connection, whether it was
+      closed, whether the idle ones were closed within 5 s and whether a request on each
+      afterwards was served.
   session_client.py upload PORT CA COUNT BODY_BYTES MODE
       COUNT times (sequentially, new connection each): POST /healthz with a body of
       BODY_BYTES sent at once (MODE "length": Content-Length; "chunked": 64 KiB chunks),
@@ -175,12 +182,94 @@ def upload(port, ca, count, size, mode):
     print(json.dumps({"statuses": statuses, "resets": resets}))
 
 
+def connect_from(port, ca, src, cert=None, key=None):
+    ctx = ssl.create_default_context(cafile=ca)
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(src, 0))
+    return ctx.wrap_socket(raw, server_hostname="localhost")
+
+
+def read_response(s, timeout=10.0):
+    """One response's status (body read by Content-Length), or None if the connection
+    closed or nothing came in time."""
+    s.settimeout(timeout)
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                return None
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            if k.strip().lower() == b"content-length":
+                length = int(v.strip())
+        while len(rest) < length:
+            chunk = s.recv(65536)
+            if not chunk:
+                return None
+            rest += chunk
+        return status_of(data)
+    except (OSError, ssl.SSLError):
+        return None
+
+
+def request(s, method, path, auth=None):
+    hdr = f"{method} {path} HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n"
+    if auth:
+        hdr += f"Authorization: Bearer {auth}\r\n"
+    try:
+        s.sendall((hdr + "\r\n").encode())
+    except (OSError, ssl.SSLError):
+        return None
+    return read_response(s)
+
+
+def closed_within(s, seconds):
+    s.settimeout(seconds)
+    try:
+        return s.recv(1) == b""
+    except (ssl.SSLError, ConnectionError):
+        return True
+    except OSError:  # timeout: still open
+        return False
+
+
+def ban(port, ca, cert, key, src, method, path, auth, count):
+    idle = []
+    for m, p in (("GET", "/healthz"), ("POST", "/auth/token")):
+        c = connect_from(port, ca, src, cert, key)
+        if request(c, m, p) != 200:
+            sys.exit(f"idle connection setup: {m} {p} not served")
+        idle.append(c)
+    a = connect_from(port, ca, src, None if auth == "nocert" else cert,
+                     None if auth == "nocert" else key)
+    token = None if auth in ("-", "nocert") else auth
+    statuses = []
+    for _ in range(count):
+        st = request(a, method, path, token)
+        if st is None:
+            break
+        statuses.append(st)
+    after = request(a, method, path, token)
+    idle_closed = [closed_within(c, 5.0) for c in idle]
+    idle_served = [request(c, "GET", "/healthz") is not None for c in idle]
+    print(json.dumps({"statuses": statuses, "served": len(statuses),
+                      "served_after": after is not None, "idle_closed": idle_closed,
+                      "idle_served_after": idle_served}))
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "flood":
         flood(int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
     elif cmd == "trailer_auth":
         trailer_auth(int(sys.argv[2]), *sys.argv[3:7])
+    elif cmd == "ban":
+        ban(int(sys.argv[2]), *sys.argv[3:10], int(sys.argv[10]))
     elif cmd == "upload":
         upload(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
     else:
