@@ -160,3 +160,18 @@ TEST_CASE("parser errors map to statuses; connection ends map to none") {
   CHECK_FALSE(status_for(bhttp::error::partial_message));
   CHECK_FALSE(status_for(boost::asio::error::eof));
 }
+
+TEST_CASE("finish() sets HSTS on every response, replaces a backend's, and sends none when off") {
+  gw::http::Response res = gw::http::error(bhttp::status::payload_too_large, "x");
+  res.set(bhttp::field::strict_transport_security, "max-age=1");
+  gw::http::finish(res, {11, false, false, "max-age=31536000"});
+  CHECK(res[bhttp::field::strict_transport_security] == "max-age=31536000");
+  CHECK(res.count(bhttp::field::strict_transport_security) == 1);
+  CHECK_FALSE(res.keep_alive());
+
+  gw::http::Response off = gw::http::error(bhttp::status::ok, "x");
+  gw::http::finish(off, {11, true, true, ""});
+  CHECK(off.count(bhttp::field::strict_transport_security) == 0);
+  CHECK(off.body().empty());  // HEAD
+  CHECK(off[bhttp::field::content_length] != "0");
+}
