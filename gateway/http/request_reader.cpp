@@ -23,8 +23,7 @@ std::optional<bhttp::status> status_for(const boost::system::error_code& ec) {
 namespace detail {
 
 void Parser::on_request_impl(bhttp::verb method, std::string_view method_str,
-                             std::string_view target, int version,
-                             boost::system::error_code& ec) {
+                             std::string_view target, int version, boost::system::error_code& ec) {
   // Beast's fields store offsets in 16 bits and throw past them; a limit, not a bug.
   try {
     msg_.target(target);
@@ -39,8 +38,8 @@ void Parser::on_request_impl(bhttp::verb method, std::string_view method_str,
   }
 }
 
-void Parser::on_field_impl(bhttp::field name, std::string_view name_string,
-                           std::string_view value, boost::system::error_code& ec) {
+void Parser::on_field_impl(bhttp::field name, std::string_view name_string, std::string_view value,
+                           boost::system::error_code& ec) {
   if (header_) {
     // RFC 9112 §7.1.2: trailer fields are optional to process; we refuse them so a
     // trailer can never add a field (Authorization, X-Device-ID …) after the checks.
@@ -69,8 +68,7 @@ std::size_t Parser::on_chunk_body_impl(std::uint64_t, std::string_view body,
 
 }  // namespace detail
 
-RequestReader::RequestReader(ReadLimits limits)
-    : limits_(limits), budget_(request_budget(limits)) {
+RequestReader::RequestReader(ReadLimits limits) : limits_(limits), budget_(request_budget(limits)) {
   next();
 }
 

@@ -137,7 +137,8 @@ asio::awaitable<void> Session::linger() {
   std::string sink(http::kReadSize, '\0');
   for (std::uint64_t total = 0; total < kLingerBytes;) {
     boost::system::error_code ec;
-    total += co_await stream_.async_read_some(asio::buffer(sink), redirect_error(use_awaitable, ec));
+    total +=
+        co_await stream_.async_read_some(asio::buffer(sink), redirect_error(use_awaitable, ec));
     if (ec) break;
   }
 }

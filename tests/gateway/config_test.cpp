@@ -94,7 +94,8 @@ TEST_CASE("listen addresses: IPv4, bracketed IPv6, names") {
   CHECK(p.config.backend.port == "9000");
 }
 
-TEST_CASE("[server] hsts defaults to one year, accepts RFC 6797 directives, and \"\" turns it off") {
+TEST_CASE(
+    "[server] hsts defaults to one year, accepts RFC 6797 directives, and \"\" turns it off") {
   CHECK(parse("").config.server.hsts == "max-age=31536000");
   for (const char* ok : {"max-age=0", "max-age=63072000; includeSubDomains; preload",
                          "MAX-AGE=10;includesubdomains", "max-age=10 ; preload"}) {

@@ -54,12 +54,13 @@ TEST_CASE("a chunked body is de-chunked and its extensions ignored") {
 }
 
 TEST_CASE("a trailer field is refused with 400, and Authorization in one never arrives") {
-  for (const std::string_view trailer : {"Authorization: Bearer x\r\n", "X-T: v\r\n",
-                                         "X-Device-ID: admin\r\n"}) {
+  for (const std::string_view trailer :
+       {"Authorization: Bearer x\r\n", "X-T: v\r\n", "X-Device-ID: admin\r\n"}) {
     RequestReader r(kLimits);
-    feed_slowly(r, "POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                   "1\r\na\r\n0\r\n" +
-                       std::string(trailer) + "\r\n");
+    feed_slowly(r,
+                "POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "1\r\na\r\n0\r\n" +
+                    std::string(trailer) + "\r\n");
     REQUIRE(r.state() == State::refused);
     CHECK(r.refusal().status == bhttp::status::bad_request);
     CHECK(r.refusal().reason == "trailer fields");
