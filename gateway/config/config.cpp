@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <toml++/toml.h>
+#include <cctype>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -92,6 +93,37 @@ Setter positive_real(double RateLimit::*field) {
   };
 }
 
+Setter hsts() {
+  return [](const toml::node& n, Config& c) -> std::string {
+    const auto v = n.value<std::string>();
+    if (!n.is_string() || !v) return "must be a string";
+    if (!v->empty() && !valid_hsts(*v)) {
+      return "must be \"max-age=N\" optionally followed by \"; includeSubDomains\" and "
+             "\"; preload\", or \"\" to send none (got '" +
+             *v + "')";
+    }
+    c.server.hsts = *v;
+    return "";
+  };
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 using Table = std::map<std::string, std::map<std::string, Setter>>;
 
 const Table& schema() {
@@ -114,6 +146,7 @@ const Table& schema() {
            {"max_body_bytes", integer(&Config::server, &Server::max_body_bytes, 0, 1LL << 32)},
            {"drain_timeout", duration(&Config::server, &Server::drain_timeout, 0)},
            {"metrics_listen", str(&Config::server, &Server::metrics_listen, true)},
+           {"hsts", hsts()},
        }},
       {"trust",
        {
@@ -205,6 +238,36 @@ void resolve_paths(Config& c) {
 }
 
 }  // namespace
+
+bool valid_hsts(std::string_view value) {
+  bool first = true;
+  bool sub = false;
+  bool preload = false;
+  while (true) {
+    const auto semi = value.find(';');
+    const std::string_view part = trim_ows(value.substr(0, semi));
+    if (first) {
+      constexpr std::string_view kMaxAge = "max-age=";
+      if (part.size() <= kMaxAge.size() || !iequals(part.substr(0, kMaxAge.size()), kMaxAge)) {
+        return false;
+      }
+      const std::string_view digits = part.substr(kMaxAge.size());
+      if (digits.size() > 10) return false;
+      for (const char ch : digits) {
+        if (ch < '0' || ch > '9') return false;
+      }
+      first = false;
+    } else if (iequals(part, "includeSubDomains") && !sub) {
+      sub = true;
+    } else if (iequals(part, "preload") && !preload) {
+      preload = true;
+    } else {
+      return false;
+    }
+    if (semi == std::string_view::npos) return true;
+    value.remove_prefix(semi + 1);
+  }
+}
 
 Endpoint split_host_port(std::string_view text) {
   std::string_view host;

@@ -26,6 +26,8 @@ struct Server {
   std::uint64_t max_body_bytes = 1048576;
   std::int64_t drain_timeout = 30;
   std::string metrics_listen = "127.0.0.1:9100";
+  // Strict-Transport-Security on every response (SPEC §10); "" sends none.
+  std::string hsts = "max-age=31536000";
 };
 
 struct Trust {
@@ -85,6 +87,10 @@ struct Endpoint {
   std::string port;
 };
 [[nodiscard]] Endpoint split_host_port(std::string_view text);
+
+// RFC 6797 §6.1 as the gateway accepts it: "max-age=N" (N decimal, at most 10 digits),
+// then optionally "; includeSubDomains" and "; preload", each once, names in any case.
+[[nodiscard]] bool valid_hsts(std::string_view value);
 
 struct Parsed {
   Config config;

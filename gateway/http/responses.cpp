@@ -33,4 +33,15 @@ Response error(bhttp::status status, std::string_view code) {
   return json_response(status, {{"error", code}});
 }
 
+void finish(Response& res, const Finish& f) {
+  res.version(f.version);
+  // The gateway's policy replaces a backend's own; with hsts = "" it adds none.
+  if (!f.hsts.empty()) res.set(bhttp::field::strict_transport_security, f.hsts);
+  if (f.head) {
+    res.prepare_payload();
+    res.body().clear();  // Content-Length stays: it describes the GET answer
+  }
+  res.keep_alive(f.keep_alive);
+}
+
 }  // namespace gw::http

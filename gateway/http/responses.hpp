@@ -21,4 +21,15 @@ using Response = bhttp::response<bhttp::string_body>;
 [[nodiscard]] Response unavailable(std::string_view code, int retry_after_seconds);
 [[nodiscard]] Response error(bhttp::status status, std::string_view code);
 
+// What the session knows about the request a response answers.
+struct Finish {
+  unsigned version = 11;
+  bool head = false;        // a HEAD request: no body, Content-Length of the GET answer
+  bool keep_alive = false;  // false writes Connection: close
+  std::string_view hsts;    // Strict-Transport-Security value; empty sends none
+};
+// The last touches every response of the main listener gets, errors and proxied
+// responses alike (RFC 6797 §7.1: HSTS on every response over the secure transport).
+void finish(Response& res, const Finish& f);
+
 }  // namespace gw::http

@@ -11,8 +11,21 @@ BanList::BanList(std::uint64_t threshold, double window, double ban_duration, st
       failures_(capacity),
       bans_(capacity) {}
 
+void BanList::set_observer(std::function<void(const ClientKey&)> on_ban) {
+  on_ban_ = std::move(on_ban);
+}
+
 bool BanList::record_failure(const ClientKey& key, double now) {
-  const std::lock_guard lock(mu_);
+  bool started = false;
+  {
+    const std::lock_guard lock(mu_);
+    started = record_locked(key, now);
+  }
+  if (started && on_ban_) on_ban_(key);
+  return started;
+}
+
+bool BanList::record_locked(const ClientKey& key, double now) {
   if (const double* until = bans_.find(key); until != nullptr && *until > now) return false;
   Window& w = failures_.touch(key, [&] {
     return Window{std::vector<double>(threshold_, 0.0), 0, 0};

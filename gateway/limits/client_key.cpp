@@ -21,6 +21,12 @@ ClientKey client_key(const boost::asio::ip::address& addr) {
   return key;
 }
 
+ClientKey client_key(const std::string& ip) {
+  boost::system::error_code ec;
+  const auto addr = boost::asio::ip::make_address(ip, ec);
+  return ec ? ClientKey{} : client_key(addr);
+}
+
 std::string to_string(const ClientKey& key) {
   if (!key.v6) {
     boost::asio::ip::address_v4::bytes_type b{};

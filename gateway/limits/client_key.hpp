@@ -18,6 +18,9 @@ struct ClientKey {
 };
 
 [[nodiscard]] ClientKey client_key(const boost::asio::ip::address& addr);
+// The key of a textual address ("192.0.2.7", "2001:db8::1"); an unparsable one keys as
+// the zero address, one shared bucket.
+[[nodiscard]] ClientKey client_key(const std::string& ip);
 // "192.0.2.7" or "2001:db8:1:2::/64", for logs and metrics.
 [[nodiscard]] std::string to_string(const ClientKey& key);
 

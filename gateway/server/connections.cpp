@@ -5,26 +5,29 @@
 namespace gw::server {
 
 bool Connections::admit(const std::string& ip) {
+  const limits::ClientKey key = limits::client_key(ip);
   const std::lock_guard lock(mu_);
   if (total_ >= max_total_) return false;
-  std::uint64_t& n = per_ip_[ip];
-  if (n >= max_per_ip_) return false;
-  ++n;
+  const auto it = per_client_.find(key);
+  if (it != per_client_.end() && it->second >= max_per_ip_) return false;
+  ++per_client_[key];
   ++total_;
   return true;
 }
 
-std::uint64_t Connections::attach(std::weak_ptr<Drainable> s) {
+std::uint64_t Connections::attach(std::weak_ptr<Drainable> s, const std::string& ip) {
+  const limits::ClientKey key = limits::client_key(ip);
   const std::lock_guard lock(mu_);
   const std::uint64_t id = next_id_++;
-  sessions_.emplace(id, std::move(s));
+  sessions_.emplace(id, Entry{std::move(s), key});
   return id;
 }
 
 void Connections::release(const std::string& ip) {
+  const limits::ClientKey key = limits::client_key(ip);
   const std::lock_guard lock(mu_);
-  const auto it = per_ip_.find(ip);
-  if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+  const auto it = per_client_.find(key);
+  if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
   --total_;
 }
 
@@ -36,20 +39,36 @@ void Connections::leave(std::uint64_t id, const std::string& ip) {
   release(ip);
 }
 
-void Connections::drain_all() {
+void Connections::drain(const limits::ClientKey* only) {
   std::vector<std::shared_ptr<Drainable>> live;
   {
     const std::lock_guard lock(mu_);
-    for (const auto& [id, w] : sessions_) {
-      if (auto s = w.lock()) live.push_back(std::move(s));
+    for (const auto& [id, e] : sessions_) {
+      if (only != nullptr && !(e.key == *only)) continue;
+      if (auto s = e.session.lock()) live.push_back(std::move(s));
     }
   }
   for (const auto& s : live) s->drain();  // outside the lock: drain() posts work
 }
 
+void Connections::drain_all() {
+  drain(nullptr);
+}
+
+void Connections::close_client(const limits::ClientKey& key) {
+  drain(&key);
+}
+
 std::size_t Connections::active() const {
   const std::lock_guard lock(mu_);
   return total_;
+}
+
+std::uint64_t Connections::count(const std::string& ip) const {
+  const limits::ClientKey key = limits::client_key(ip);
+  const std::lock_guard lock(mu_);
+  const auto it = per_client_.find(key);
+  return it == per_client_.end() ? 0 : it->second;
 }
 
 }  // namespace gw::server

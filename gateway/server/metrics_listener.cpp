@@ -4,13 +4,11 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "core/clock.hpp"
+#include "gateway/http/request_reader.hpp"
 #include "gateway/revocation/chain.hpp"
 #include "gateway/server/gateway.hpp"
 
@@ -52,17 +50,23 @@ asio::awaitable<void> Gateway::metrics_loop() {
 
 asio::awaitable<void> Gateway::metrics_session(asio::ip::tcp::socket sock) {
   beast::tcp_stream stream(std::move(sock));
-  beast::flat_buffer buf;
-  bhttp::request_parser<bhttp::empty_body> parser;
-  parser.header_limit(8192);
+  // The same bounded reader as the main listener: no body, an 8 KiB header.
+  http::RequestReader reader({8192, 0});
   boost::system::error_code ec;
   stream.expires_after(std::chrono::seconds(10));
-  co_await bhttp::async_read(stream, buf, parser, redirect_error(use_awaitable, ec));
-  if (ec) co_return;
-  const auto& req = parser.get();
+  while (reader.state() == http::RequestReader::State::need_more) {
+    const std::size_t n =
+        co_await stream.async_read_some(reader.prepare(), redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    reader.commit(n);
+  }
   bhttp::response<bhttp::string_body> res;
   res.version(11);
-  if (req.method() == bhttp::verb::get && req.target() == "/metrics") {
+  if (reader.state() == http::RequestReader::State::refused) {
+    res.result(reader.refusal().status);
+    res.body() = std::string(bhttp::obsolete_reason(reader.refusal().status)) + "\n";
+  } else if (const auto req = reader.release();
+             req.method() == bhttp::verb::get && req.target() == "/metrics") {
     res.result(bhttp::status::ok);
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
     res.body() = scrape();

@@ -9,9 +9,7 @@ double steady_seconds() {
 }
 
 limits::ClientKey key_of(const std::string& ip) {
-  boost::system::error_code ec;
-  const auto addr = boost::asio::ip::make_address(ip, ec);
-  return ec ? limits::ClientKey{} : limits::client_key(addr);
+  return limits::client_key(ip);
 }
 
 void Services::fail(audit::Record r) {

@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "core/error.hpp"
+#include "gateway/http/request_reader.hpp"
 #include "gateway/server/routes.hpp"
 
 namespace gw::server {
@@ -22,19 +23,6 @@ namespace bhttp = beast::http;
 using asio::redirect_error;
 using asio::use_awaitable;
 using std::chrono::seconds;
-
-// Parser errors a client caused get a status; anything else (EOF, timeout, reset)
-// just ends the connection.
-std::optional<bhttp::status> status_for(const boost::system::error_code& ec) {
-  if (ec == bhttp::error::header_limit) return bhttp::status::request_header_fields_too_large;
-  if (ec == bhttp::error::body_limit) return bhttp::status::payload_too_large;
-  if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
-      ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
-      ec != bhttp::error::need_more) {
-    return bhttp::status::bad_request;
-  }
-  return std::nullopt;
-}
 
 // The fixed route labels of the metrics (gw::metrics::Metrics::kRoutes).
 std::string_view route_name(std::string_view path) {
@@ -56,6 +44,7 @@ Session::Session(Services& svc, Connections& conns, asio::ip::tcp::socket socket
       conns_(conns),
       ctx_(std::move(ctx)),
       stream_(std::move(socket), *ctx_),
+      key_(key_of(remote_ip)),
       ip_(std::move(remote_ip)) {}
 
 Session::~Session() {
@@ -63,7 +52,7 @@ Session::~Session() {
 }
 
 void Session::start(std::shared_ptr<Session> s) {
-  s->id_ = s->conns_.attach(s);
+  s->id_ = s->conns_.attach(s, s->ip_);
   auto ex = s->stream_.get_executor();
   Session* raw = s.get();
   asio::co_spawn(ex, raw->run(std::move(s)), [](const std::exception_ptr& e) {
@@ -111,67 +100,112 @@ asio::awaitable<bool> Session::handshake() {
   co_return false;
 }
 
+asio::awaitable<bool> Session::read_request(http::RequestReader& reader, bool first) {
+  const auto& cfg = svc_.cfg.server;
+  auto& tcp = beast::get_lowest_layer(stream_);
+  // Between requests the connection may sit idle for idle_timeout; once the next request
+  // starts, its header must arrive within header_timeout (slow loris), then the rest
+  // within read_timeout.
+  idle_ = !first && !reader.buffered();
+  tcp.expires_after(seconds(idle_ ? cfg.idle_timeout : cfg.header_timeout));
+  bool body_clock = false;
+  while (reader.state() == http::RequestReader::State::need_more) {
+    boost::system::error_code ec;
+    const std::size_t n =
+        co_await stream_.async_read_some(reader.prepare(), redirect_error(use_awaitable, ec));
+    if (ec) co_return false;  // EOF, reset, timeout, drain: nothing to answer
+    if (idle_) {
+      idle_ = false;
+      tcp.expires_after(seconds(cfg.header_timeout));
+    }
+    reader.commit(n);
+    if (!body_clock && reader.header_done()) {
+      body_clock = true;
+      tcp.expires_after(seconds(cfg.read_timeout));
+    }
+  }
+  idle_ = false;
+  co_return true;
+}
+
+asio::awaitable<void> Session::linger() {
+  // RFC 9112 §9.6: closing with unread input makes the kernel answer with a reset, which
+  // can destroy the response before the client reads it. Read and discard for a bounded
+  // time and byte count first (nginx's lingering_close), then close.
+  auto& tcp = beast::get_lowest_layer(stream_);
+  tcp.expires_after(kLingerTime);
+  std::string sink(http::kReadSize, '\0');
+  for (std::uint64_t total = 0; total < kLingerBytes;) {
+    boost::system::error_code ec;
+    total +=
+        co_await stream_.async_read_some(asio::buffer(sink), redirect_error(use_awaitable, ec));
+    if (ec) break;
+  }
+}
+
+bool Session::banned() const {
+  return svc_.bans.banned(key_, steady_seconds());
+}
+
+http::Response Session::answer_refusal(const http::RequestReader& reader) const {
+  const auto& refusal = reader.refusal();
+  return http::error(refusal.status, bhttp::obsolete_reason(refusal.status));
+}
+
+asio::awaitable<http::Response> Session::answer(http::Request& req, const Client& client) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string_view route_kind = route_name(req.target().substr(0, req.target().find('?')));
+  http::Response res;
+  try {
+    res = co_await route(svc_, req, client);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "iot-gateway: request failed: %s\n", e.what());
+    res = http::error(bhttp::status::internal_server_error, "internal error");
+  }
+  svc_.metrics.observe_request(
+      route_kind,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  co_return res;
+}
+
 asio::awaitable<void> Session::serve() {
   const tls::Peer peer = tls::read_peer(stream_.native_handle());
   const Client client{peer, ip_};
   const auto& cfg = svc_.cfg.server;
-  auto& tcp = beast::get_lowest_layer(stream_);
-  beast::flat_buffer buf;
+  http::RequestReader reader({cfg.max_header_bytes, cfg.max_body_bytes});
   for (bool first = true;; first = false) {
-    boost::system::error_code ec;
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
-    parser.body_limit(cfg.max_body_bytes);
-    idle_ = buf.size() == 0;
-    if (idle_ && (draining_ || svc_.draining.load())) break;
-    if (!first && idle_) {
-      // Between requests the connection may sit idle for idle_timeout; once the next
-      // request starts, its header must arrive within header_timeout (slow loris).
-      tcp.expires_after(seconds(cfg.idle_timeout));
-      const std::size_t n =
-          co_await stream_.async_read_some(buf.prepare(4096), redirect_error(use_awaitable, ec));
-      if (ec) break;
-      buf.commit(n);
-    }
-    idle_ = false;
-    tcp.expires_after(seconds(cfg.header_timeout));
-    co_await bhttp::async_read_header(stream_, buf, parser, redirect_error(use_awaitable, ec));
-    if (!ec) {
-      tcp.expires_after(seconds(cfg.read_timeout));
-      co_await bhttp::async_read(stream_, buf, parser, redirect_error(use_awaitable, ec));
-    }
+    if (!first) reader.next();
+    // A ban closes the client's connections: none of its requests is served after it
+    // (the ban list also wakes idle connections through Connections::close_client).
+    if (banned()) break;
+    if (!reader.buffered() && (draining_ || svc_.draining.load())) break;
+    if (!co_await read_request(reader, first)) break;
+    if (banned()) break;
     http::Response res;
     bool keep = false;
-    if (ec) {
-      const auto status = status_for(ec);
-      if (!status) break;
-      res = http::error(*status, bhttp::obsolete_reason(*status));
+    bool is_head = false;
+    unsigned version = 11;
+    const bool refused = reader.state() == http::RequestReader::State::refused;
+    if (refused) {
+      res = answer_refusal(reader);
     } else {
-      http::Request req = parser.release();
-      const auto started = std::chrono::steady_clock::now();
-      const std::string_view route_kind =
-          route_name(req.target().substr(0, req.target().find('?')));
-      try {
-        res = co_await route(svc_, req, client);
-        keep = req.keep_alive();
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "iot-gateway: request failed: %s\n", e.what());
-        res = http::error(bhttp::status::internal_server_error, "internal error");
-      }
-      svc_.metrics.observe_request(
-          route_kind,
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      res.version(req.version());
-      if (req.method() == bhttp::verb::head) {
-        res.prepare_payload();
-        res.body().clear();  // Content-Length stays: it describes the GET answer
-      }
+      http::Request req = reader.release();
+      res = co_await answer(req, client);
+      keep = req.keep_alive();
+      is_head = req.method() == bhttp::verb::head;
+      version = req.version();
     }
-    keep = keep && !draining_ && !svc_.draining.load();
-    res.keep_alive(keep);
+    keep = keep && !draining_ && !svc_.draining.load() && !banned();
+    http::finish(res, {version, is_head, keep, cfg.hsts});
+    auto& tcp = beast::get_lowest_layer(stream_);
     tcp.expires_after(seconds(cfg.write_timeout));
+    boost::system::error_code ec;
     co_await bhttp::async_write(stream_, res, redirect_error(use_awaitable, ec));
-    if (ec || !keep) break;
+    if (ec) break;
+    if (keep) continue;
+    // Closing with input still unread (a refused request, pipelined requests): linger.
+    if (refused || reader.buffered()) co_await linger();
+    break;
   }
 }
 

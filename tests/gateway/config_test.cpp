@@ -93,3 +93,28 @@ TEST_CASE("listen addresses: IPv4, bracketed IPv6, names") {
   CHECK(p.config.backend.host == "::1");
   CHECK(p.config.backend.port == "9000");
 }
+
+TEST_CASE(
+    "[server] hsts defaults to one year, accepts RFC 6797 directives, and \"\" turns it off") {
+  CHECK(parse("").config.server.hsts == "max-age=31536000");
+  for (const char* ok : {"max-age=0", "max-age=63072000; includeSubDomains; preload",
+                         "MAX-AGE=10;includesubdomains", "max-age=10 ; preload"}) {
+    const auto p = parse(std::string("[server]\nhsts = \"") + ok + "\"\n");
+    CHECK_MESSAGE(p.problems.empty(), ok);
+    CHECK(p.config.server.hsts == ok);
+  }
+  const auto off = parse("[server]\nhsts = \"\"\n");
+  CHECK(off.problems.empty());
+  CHECK(off.config.server.hsts.empty());
+}
+
+TEST_CASE("a malformed [server] hsts stops start-up naming the key") {
+  for (const char* bad :
+       {"max-age=", "max-age=abc", "includeSubDomains", "max-age=1; preload; preload",
+        "max-age=1; includeSubDomains; includeSubDomains", "max-age=1; foo", "max-age=1;",
+        "max-age=12345678901", "max-age=1\\r\\nX-Evil: 1", "max-age=\\\"1\\\"", " "}) {
+    const auto p = parse(std::string("[server]\nhsts = \"") + bad + "\"\n");
+    CHECK_MESSAGE(mentions(p, "server.hsts"), bad);
+  }
+  CHECK(mentions(parse("[server]\nhsts = 5\n"), "server.hsts: must be a string"));
+}
