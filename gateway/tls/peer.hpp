@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gw::tls {
@@ -17,9 +18,11 @@ struct Peer {
 };
 
 // Reads the verified peer certificate and chain; chain is only valid while `ssl` lives.
-[[nodiscard]] Peer read_peer(SSL* ssl);
+// Names and the serial come from libpki (x509/names, x509/pem), in the forms the CA
+// writes. Never throws: a failure leaves has_cert false.
+[[nodiscard]] Peer read_peer(SSL* ssl) noexcept;
 
-// SPEC §3 device ids: [A-Za-z0-9][A-Za-z0-9._-]{0,63}.
+// SPEC §3 device ids; the rule is pki::x509::is_valid_device_id, this only forwards.
 [[nodiscard]] bool valid_device_id(std::string_view id);
 
 }  // namespace gw::tls
