@@ -107,7 +107,9 @@ X509* find_signer(X509_CRL* crl, const std::vector<X509Ptr>& cas, const std::str
     if (key != nullptr && ::X509_CRL_verify(crl, key) == 1) return ca.get();
     clear_ossl_errors();
   }
-  throw Error(Exit::data, w + (named ? ": bad signature" : ": issued by a CA not in the bundle"));
+  throw Error(Exit::data, w + (named ? ": bad signature (the signature does not verify with the "
+                                       "bundle CA of that name)"
+                                     : ": issued by a CA not in the bundle"));
 }
 
 }  // namespace
