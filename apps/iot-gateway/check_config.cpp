@@ -14,20 +14,16 @@ namespace {
 // Loads what the gateway would load at start, collecting problems instead of stopping.
 std::vector<std::string> check_material(const gw::config::Config& c) {
   std::vector<std::string> problems;
-  std::shared_ptr<const gw::revocation::Bundle> bundle;
+  gw::revocation::TrustSet trust;
   try {
-    bundle = gw::revocation::Bundle::parse(pki::fs::read_file(c.trust.bundle, pki::fs::kTrustLimit));
+    // Exactly what the gateway runs at start and on every reload.
+    trust = gw::revocation::read_trust(c.trust.bundle, c.trust.crl, nullptr);
   } catch (const pki::Error& e) {
-    problems.push_back("trust.bundle: " + std::string(e.what()));
+    problems.emplace_back(e.what());  // names the key: "trust.bundle: …" / "trust.crl: …"
   }
-  if (bundle) {
+  if (trust.bundle) {
     try {
-      (void)gw::revocation::RevocationSet::parse(pki::fs::read_file(c.trust.crl, pki::fs::kTrustLimit), *bundle);
-    } catch (const pki::Error& e) {
-      problems.push_back("trust.crl: " + std::string(e.what()));
-    }
-    try {
-      (void)gw::tls::make_server_context(c.server.cert, c.server.key, *bundle);
+      (void)gw::tls::make_server_context(c.server.cert, c.server.key, *trust.bundle);
     } catch (const pki::Error& e) {
       problems.push_back("server.cert/server.key: " + std::string(e.what()));
     }

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
+#include "x509/pem.hpp"
 
 namespace gw::admin {
 namespace {
@@ -26,12 +27,13 @@ std::optional<nlohmann::json> read_json(const std::filesystem::path& path) {
 
 }  // namespace
 
-DenyLists::DenyLists(std::filesystem::path dir) : dir_(std::move(dir)) {
+DenyLists::DenyLists(std::filesystem::path dir, std::int64_t leeway)
+    : dir_(std::move(dir)), leeway_(leeway) {
   pki::fs::ensure_private_dir(dir_);
   try {
     if (const auto doc = read_json(dir_ / kSerialsFile)) {
       for (const auto& [serial, e] : doc->items()) {
-        serials_[serial] =
+        serials_[pki::x509::normalize_serial(serial)] =
             SerialEntry{e.at("reason").get<std::string>(), e.at("by").get<std::string>(),
                         e.at("at").get<std::int64_t>()};
       }
@@ -40,6 +42,9 @@ DenyLists::DenyLists(std::filesystem::path dir) : dir_(std::move(dir)) {
       for (const auto& [jti, exp] : doc->items()) jtis_[jti] = exp.get<std::int64_t>();
     }
   } catch (const nlohmann::json::exception& e) {
+    throw pki::Error(pki::Exit::config,
+                     dir_.string() + ": corrupt deny list entry (" + e.what() + ")");
+  } catch (const pki::Error& e) {
     throw pki::Error(pki::Exit::config,
                      dir_.string() + ": corrupt deny list entry (" + e.what() + ")");
   }
@@ -75,7 +80,7 @@ bool DenyLists::deny_serial(std::string_view serial, SerialEntry entry) {
 bool DenyLists::deny_jti(std::string_view jti, std::int64_t exp, std::int64_t now) {
   const std::lock_guard lock(mu_);
   // Entries past their token's expiry protect nothing; drop them while we are here.
-  std::erase_if(jtis_, [now](const auto& kv) { return kv.second < now; });
+  std::erase_if(jtis_, [&](const auto& kv) { return !jti_live(kv.second, now); });
   if (jtis_.find(jti) != jtis_.end()) return false;
   if (jtis_.size() >= kMaxEntries) throw pki::Error(pki::Exit::io, "jti deny list is full");
   const auto it = jtis_.emplace(std::string(jti), exp).first;
@@ -96,7 +101,7 @@ bool DenyLists::serial_denied(std::string_view serial) const {
 bool DenyLists::jti_denied(std::string_view jti, std::int64_t now) const {
   const std::lock_guard lock(mu_);
   const auto it = jtis_.find(jti);
-  return it != jtis_.end() && it->second >= now;
+  return it != jtis_.end() && jti_live(it->second, now);
 }
 
 std::size_t DenyLists::serial_count() const {

@@ -24,14 +24,20 @@ class DenyLists {
  public:
   // Loads `dir`/denied-serials.json and `dir`/denied-jtis.json when present; a corrupt
   // file is pki::Error(config) naming it (fail closed: the gateway does not start).
-  explicit DenyLists(std::filesystem::path dir);
+  // Serials are kept in pki::x509::serial_hex form (older files are normalised on
+  // load). `leeway` is jwt.leeway: a token is accepted until exp + leeway, so its
+  // jti stays denied until then (issue 9 item 8).
+  DenyLists(std::filesystem::path dir, std::int64_t leeway);
 
   // Adds and persists; false when the serial was already denied. Throws pki::Error(io)
   // when the state cannot be written (the caller answers 500 and denies nothing).
-  bool deny_serial(std::string_view serial_upper_hex, SerialEntry entry);
+  // `serial` must be in serial_hex form (admin::parse_revoke normalises it).
+  bool deny_serial(std::string_view serial, SerialEntry entry);
+  // Entries whose exp + leeway has passed are purged first: they protect nothing.
   bool deny_jti(std::string_view jti, std::int64_t exp, std::int64_t now);
 
-  [[nodiscard]] bool serial_denied(std::string_view serial_upper_hex) const;
+  [[nodiscard]] bool serial_denied(std::string_view serial) const;
+  // True while now < exp + leeway, the same instant jwt::validate stops accepting it.
   [[nodiscard]] bool jti_denied(std::string_view jti, std::int64_t now) const;
   [[nodiscard]] std::size_t serial_count() const;
   [[nodiscard]] std::size_t jti_count() const;
@@ -41,7 +47,11 @@ class DenyLists {
  private:
   void save_serials() const;
   void save_jtis() const;
+  [[nodiscard]] bool jti_live(std::int64_t exp, std::int64_t now) const {
+    return exp > INT64_MAX - leeway_ || now < exp + leeway_;  // no signed overflow
+  }
   std::filesystem::path dir_;
+  std::int64_t leeway_ = 0;
   mutable std::mutex mu_;
   std::map<std::string, SerialEntry, std::less<>> serials_;
   std::map<std::string, std::int64_t, std::less<>> jtis_;  // jti → exp

@@ -1,26 +1,102 @@
 #include "gateway/revocation/chain.hpp"
 
-namespace gw::revocation {
+#include "core/error.hpp"
+#include "x509/pem.hpp"
 
-ChainResult check_chain(const RevocationSet& crls, STACK_OF(X509) * chain) {
+namespace gw::revocation {
+namespace {
+
+Decision refuse(Verdict v, std::string serial, std::string reason) {
+  return {v, std::move(serial), std::move(reason)};
+}
+
+Decision check_chain(const RevocationSet& crls, const admin::DenyLists& deny,
+                     STACK_OF(X509) * chain) {
   const int n = sk_X509_num(chain);
   for (int i = 0; i < n; ++i) {
-    X509* cert = sk_X509_value(chain, i);
-    const bool anchor = i == n - 1 && X509_check_issued(cert, cert) == X509_V_OK;
-    if (anchor) break;
-    const auto status = crls.check(cert);
-    if (status == RevocationSet::Status::good) continue;
-    const std::string who =
-        (i == 0 ? "certificate " : "issuing CA ") + serial_hex(X509_get0_serialNumber(cert));
-    return {status, status == RevocationSet::Status::revoked
-                        ? who + " is revoked"
-                        : "no CRL from the issuer of " + who + " (fail closed)"};
+    const X509* cert = sk_X509_value(chain, i);
+    const std::string serial = pki::x509::serial_hex(cert);
+    const std::string who = (i == 0 ? "certificate " : "issuing CA ") + serial;
+    const bool anchor = i == n - 1 && X509_check_issued(const_cast<X509*>(cert),
+                                                        const_cast<X509*>(cert)) == X509_V_OK;
+    if (!anchor) {
+      const X509* issuer = i + 1 < n ? sk_X509_value(chain, i + 1) : nullptr;
+      switch (crls.check(cert, issuer)) {
+        case RevocationSet::Status::good:
+          break;
+        case RevocationSet::Status::revoked:
+          return refuse(Verdict::revoked, serial, who + " is revoked by its issuer's CRL");
+        case RevocationSet::Status::no_crl:
+          return refuse(Verdict::no_crl, serial,
+                        "no CRL from the issuer of " + who + " (fail closed)");
+      }
+    }
+    if (deny.serial_denied(serial)) {
+      return refuse(Verdict::denied, serial, who + " is denied by an admin");
+    }
   }
   return {};
 }
 
+Decision check_token_serial(const RevocationSet& crls, const admin::DenyLists& deny,
+                            std::string_view token_serial) {
+  std::string serial;
+  try {
+    serial = pki::x509::normalize_serial(token_serial);
+  } catch (const pki::Error&) {
+    // Our own signature is on it, so this is not expected; refuse rather than guess.
+    return refuse(Verdict::revoked, "", "token serial is not a serial");
+  }
+  if (crls.serial_revoked(serial)) {
+    return refuse(Verdict::revoked, serial, "certificate " + serial + " of the token is revoked");
+  }
+  if (deny.serial_denied(serial)) {
+    return refuse(Verdict::denied, serial,
+                  "certificate " + serial + " of the token is denied by an admin");
+  }
+  return {};
+}
+
+}  // namespace
+
+Decision trust_peer(const RevocationSet& crls, const admin::DenyLists& deny,
+                    const Presented& presented, std::int64_t now, std::int64_t grace) noexcept {
+  try {
+    if (stale(crls, now, grace)) {
+      return refuse(Verdict::stale, "", "CRL past nextUpdate + crl_grace (fail closed)");
+    }
+    if (presented.chain != nullptr) {
+      Decision d = check_chain(crls, deny, presented.chain);
+      if (!d.trusted()) return d;
+    }
+    if (!presented.token_serial.empty()) {
+      return check_token_serial(crls, deny, presented.token_serial);
+    }
+    return {};
+  } catch (const std::exception& e) {
+    // Only an allocation failure gets here; the answer is still "no".
+    return refuse(Verdict::revoked, "", std::string("trust check failed: ") + e.what());
+  }
+}
+
 bool stale(const RevocationSet& crls, std::int64_t now, std::int64_t grace) {
   return now > crls.next_update() + grace;
+}
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::good:
+      return "good";
+    case Verdict::revoked:
+      return "revoked";
+    case Verdict::denied:
+      return "denied";
+    case Verdict::stale:
+      return "stale";
+    case Verdict::no_crl:
+      return "no_crl";
+  }
+  return "?";
 }
 
 }  // namespace gw::revocation

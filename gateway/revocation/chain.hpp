@@ -1,23 +1,54 @@
 #pragma once
-// Revocation of every certificate in a verified chain (leaf, issuing CAs), each against
-// its issuer's CRL. The trust anchor itself has no issuer to revoke it.
+// The one trust decision (issue 9 item 5, issue 10): "is this peer trusted now?", for
+// /auth/token, /api/* and /admin/* alike. Every certificate of the verified chain is
+// checked against its issuer's CRL and against the admin deny list; a token's serial
+// against every CRL and the deny list; and nothing is trusted while the CRLs are stale.
+// Routes map the verdict to a status and an audit event through one table
+// (server/trust_policy), never by comparing strings.
 #include <openssl/x509.h>
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
+#include "gateway/admin/deny_lists.hpp"
 #include "gateway/revocation/trust.hpp"
 
 namespace gw::revocation {
 
-struct ChainResult {
-  RevocationSet::Status status = RevocationSet::Status::good;
-  std::string reason;  // which certificate, for the audit record
+enum class Verdict {
+  good,
+  revoked,  // a CRL lists a certificate of the chain, or the token's serial
+  denied,   // the admin deny list holds a certificate of the chain, or the token's serial
+  stale,    // the CRLs are past nextUpdate + crl_grace: nothing is trusted (fail closed)
+  no_crl,   // an issuer of the chain has no CRL in the trust set (fail closed)
 };
 
-[[nodiscard]] ChainResult check_chain(const RevocationSet& crls, STACK_OF(X509) * chain);
+struct Decision {
+  Verdict verdict = Verdict::good;
+  std::string serial;  // the certificate the verdict is about, when one is
+  std::string reason;  // for the audit record
+  [[nodiscard]] bool trusted() const { return verdict == Verdict::good; }
+};
+
+// What the client presented: a verified chain (leaf first, anchor last; may be null)
+// and/or the serial a token names (empty when there is no token).
+struct Presented {
+  STACK_OF(X509) * chain = nullptr;
+  std::string_view token_serial;
+};
+
+// The first reason not to trust, in this order: stale CRLs, then each certificate of
+// the chain from the leaf up (its issuer's CRL, then the deny list; the self-signed
+// anchor has no CRL but can be denied), then the token's serial. Never throws.
+[[nodiscard]] Decision trust_peer(const RevocationSet& crls, const admin::DenyLists& deny,
+                                  const Presented& presented, std::int64_t now,
+                                  std::int64_t grace) noexcept;
 
 // True once now is past the earliest nextUpdate plus the grace period (fail closed).
 [[nodiscard]] bool stale(const RevocationSet& crls, std::int64_t now, std::int64_t grace);
+
+// The verdict's name, for logs and tests ("good", "revoked", …).
+[[nodiscard]] const char* verdict_name(Verdict v);
 
 }  // namespace gw::revocation

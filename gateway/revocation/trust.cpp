@@ -3,23 +3,20 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include <ctime>
+#include <algorithm>
 
-#include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "crl/parse.hpp"
+#include "fsutil/files.hpp"
+#include "x509/names.hpp"
 
 namespace gw::revocation {
 namespace {
 
 using pki::Exit;
 
-std::int64_t to_unix(const ASN1_TIME* t) {
-  std::tm tm{};
-  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
-  return static_cast<std::int64_t>(::timegm(&tm));
-}
-
 pki::BioPtr mem_bio(std::string_view pem) {
+  if (pem.size() > static_cast<std::size_t>(INT32_MAX)) throw pki::Error(Exit::data, "too large");
   pki::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) pki::throw_ossl(Exit::internal, "BIO_new_mem_buf");
   return bio;
@@ -33,32 +30,34 @@ bool clean_end_of_pem() {
   return clean;
 }
 
+std::array<unsigned char, 32> crl_digest(X509_CRL* crl) {
+  std::array<unsigned char, 32> md{};
+  unsigned int n = 0;
+  if (X509_CRL_digest(crl, EVP_sha256(), md.data(), &n) != 1 || n != md.size()) {
+    pki::throw_ossl(Exit::internal, "CRL digest");
+  }
+  return md;
+}
+
+CrlEntry entry_of(X509_CRL* crl, pki::crl::CrlFacts facts) {
+  CrlEntry e;
+  X509_up_ref(facts.issuer);
+  e.issuer.reset(facts.issuer);
+  e.issuer_name = pki::x509::one_line(X509_get_subject_name(facts.issuer));
+  e.this_update = facts.this_update;
+  e.next_update = facts.next_update;
+  e.number = std::move(facts.number);
+  e.digest = crl_digest(crl);
+  const STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl);
+  e.serials.reserve(facts.entries);
+  for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
+    e.serials.add(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i)));
+  }
+  e.serials.seal();
+  return e;
+}
+
 }  // namespace
-
-std::string serial_hex(const ASN1_INTEGER* serial) {
-  const pki::BnPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));
-  if (!bn) return "";
-  const int len = BN_num_bytes(bn.get());
-  pki::Bytes buf(static_cast<std::size_t>(len));
-  BN_bn2bin(bn.get(), buf.data());
-  std::string hex = pki::hex_upper(buf);
-  return hex.empty() ? "00" : hex;
-}
-
-std::string name_der(const X509_NAME* name) {
-  const unsigned char* der = nullptr;
-  std::size_t len = 0;
-  if (X509_NAME_get0_der(const_cast<X509_NAME*>(name), &der, &len) != 1) return "";
-  return std::string(reinterpret_cast<const char*>(der), len);
-}
-
-std::string name_oneline(const X509_NAME* name) {
-  const pki::BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) return "?";
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(len));
-}
 
 std::shared_ptr<const Bundle> Bundle::parse(std::string_view pem) {
   auto b = std::make_shared<Bundle>();
@@ -66,20 +65,13 @@ std::shared_ptr<const Bundle> Bundle::parse(std::string_view pem) {
   while (pki::X509Ptr cert{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) {
     if (X509_check_ca(cert.get()) == 0) {
       throw pki::Error(Exit::data, "bundle holds a non-CA certificate: " +
-                                       name_oneline(X509_get_subject_name(cert.get())));
+                                       pki::x509::one_line(X509_get_subject_name(cert.get())));
     }
     b->certs_.push_back(std::move(cert));
   }
   if (!clean_end_of_pem()) pki::throw_ossl(Exit::data, "bundle is not valid PEM");
   if (b->certs_.empty()) throw pki::Error(Exit::data, "bundle holds no certificate");
   return b;
-}
-
-X509* Bundle::find_subject(const X509_NAME* name) const {
-  for (const auto& c : certs_) {
-    if (X509_NAME_cmp(X509_get_subject_name(c.get()), name) == 0) return c.get();
-  }
-  return nullptr;
 }
 
 pki::X509StorePtr Bundle::make_store() const {
@@ -93,43 +85,35 @@ pki::X509StorePtr Bundle::make_store() const {
   return store;
 }
 
-std::shared_ptr<const RevocationSet> RevocationSet::parse(std::string_view pem,
+bool Bundle::same_as(const Bundle& other) const {
+  return std::equal(certs_.begin(), certs_.end(), other.certs_.begin(), other.certs_.end(),
+                    [](const auto& a, const auto& b) { return X509_cmp(a.get(), b.get()) == 0; });
+}
+
+std::shared_ptr<const RevocationSet> RevocationSet::parse(std::string_view bytes,
                                                           const Bundle& bundle) {
   auto set = std::make_shared<RevocationSet>();
-  const pki::BioPtr bio = mem_bio(pem);
-  while (pki::X509CrlPtr crl{PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)}) {
-    const X509_NAME* issuer_name = X509_CRL_get_issuer(crl.get());
-    const std::string who = name_oneline(issuer_name);
-    X509* issuer = bundle.find_subject(issuer_name);
-    if (issuer == nullptr) throw pki::Error(Exit::data, "CRL issuer not in the bundle: " + who);
-    EVP_PKEY* key = X509_get0_pubkey(issuer);
-    if (key == nullptr || X509_CRL_verify(crl.get(), key) != 1) {
-      pki::clear_ossl_errors();
-      throw pki::Error(Exit::data, "CRL signature does not verify with the bundle CA " + who);
+  const auto all = pki::crl::crls_from_bytes(bytes, "CRL file");
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    X509_CRL* crl = all[i].get();
+    const std::string what = "CRL #" + std::to_string(i + 1) + " (" +
+                             pki::x509::one_line(X509_CRL_get_issuer(crl)) + ")";
+    CrlEntry e = entry_of(crl, pki::crl::check_crl(crl, bundle.certs(), what));
+    auto old = std::find_if(set->crls_.begin(), set->crls_.end(), [&](const CrlEntry& o) {
+      return X509_cmp(o.issuer.get(), e.issuer.get()) == 0;
+    });
+    if (old == set->crls_.end()) {
+      set->crls_.push_back(std::move(e));
+      continue;
     }
-    CrlEntry e;
-    e.issuer = who;
-    e.this_update = to_unix(X509_CRL_get0_lastUpdate(crl.get()));
-    e.next_update = to_unix(X509_CRL_get0_nextUpdate(crl.get()));
-    if (e.next_update == 0) throw pki::Error(Exit::data, "CRL without nextUpdate from " + who);
-    const pki::Asn1IntegerPtr num(static_cast<ASN1_INTEGER*>(
-        X509_CRL_get_ext_d2i(crl.get(), NID_crl_number, nullptr, nullptr)));
-    if (num) e.number = serial_hex(num.get());
-    const STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
-    for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
-      const X509_REVOKED* r = sk_X509_REVOKED_value(revoked, i);
-      e.serials.insert(serial_hex(X509_REVOKED_get0_serialNumber(r)));
+    const int cmp = BN_cmp(e.number.get(), old->number.get());
+    if (cmp == 0 && e.digest != old->digest) {
+      throw pki::Error(Exit::data, what + ": two different CRLs with CRL Number " +
+                                       pki::crl::number_text(e.number.get()));
     }
-    const std::string key_der = name_der(issuer_name);
-    // Several CRLs of one CA: the most recent one wins.
-    const auto it = set->by_issuer_.find(key_der);
-    if (it != set->by_issuer_.end() && it->second.this_update >= e.this_update) continue;
-    set->by_issuer_.insert_or_assign(key_der, std::move(e));
+    if (cmp > 0) *old = std::move(e);  // the most recent CRL of a CA wins
   }
-  if (!clean_end_of_pem()) pki::throw_ossl(Exit::data, "CRL file is not valid PEM");
-  if (set->by_issuer_.empty()) throw pki::Error(Exit::data, "CRL file holds no CRL");
-  for (const auto& [k, e] : set->by_issuer_) {
-    set->all_serials_.insert(e.serials.begin(), e.serials.end());
+  for (const auto& e : set->crls_) {
     if (set->next_update_ == 0 || e.next_update < set->next_update_) {
       set->next_update_ = e.next_update;
     }
@@ -137,33 +121,73 @@ std::shared_ptr<const RevocationSet> RevocationSet::parse(std::string_view pem,
   return set;
 }
 
-RevocationSet::Status RevocationSet::check(X509* cert) const {
-  const auto it = by_issuer_.find(name_der(X509_get_issuer_name(cert)));
-  if (it == by_issuer_.end()) return Status::no_crl;
-  return it->second.serials.contains(serial_hex(X509_get0_serialNumber(cert))) ? Status::revoked
-                                                                               : Status::good;
+const CrlEntry* RevocationSet::find(const X509* issuer) const {
+  for (const auto& e : crls_) {
+    if (X509_cmp(e.issuer.get(), issuer) == 0) return &e;
+  }
+  return nullptr;
+}
+
+RevocationSet::Status RevocationSet::check(const X509* cert, const X509* issuer) const {
+  const CrlEntry* e = issuer == nullptr ? nullptr : find(issuer);
+  if (e == nullptr) return Status::no_crl;
+  return e->serials.contains(X509_get0_serialNumber(cert)) ? Status::revoked : Status::good;
+}
+
+bool RevocationSet::serial_revoked(std::string_view serial_hex) const {
+  return std::any_of(crls_.begin(), crls_.end(),
+                     [&](const CrlEntry& e) { return e.serials.contains_hex(serial_hex); });
+}
+
+std::size_t RevocationSet::revoked_count() const {
+  std::size_t n = 0;
+  for (const auto& e : crls_) n += e.serials.size();
+  return n;
 }
 
 std::optional<std::string> RevocationSet::rollback_from(const RevocationSet& previous) const {
-  // Minimal uppercase hex: a shorter string is a smaller number.
-  const auto less = [](const std::string& a, const std::string& b) {
-    return a.size() != b.size() ? a.size() < b.size() : a < b;
-  };
-  for (const auto& [issuer, e] : by_issuer_) {
-    const auto old = previous.by_issuer_.find(issuer);
-    if (old == previous.by_issuer_.end() || e.number.empty() || old->second.number.empty()) {
-      continue;
-    }
-    if (less(e.number, old->second.number)) {
-      return "CRL Number of " + e.issuer + " went back from " + old->second.number + " to " +
-             e.number + " (an older CRL put back?)";
+  for (const auto& e : crls_) {
+    const CrlEntry* old = previous.find(e.issuer.get());
+    if (old != nullptr && BN_cmp(e.number.get(), old->number.get()) < 0) {
+      return "CRL Number of " + e.issuer_name + " went back from " +
+             pki::crl::number_text(old->number.get()) + " to " +
+             pki::crl::number_text(e.number.get()) + " (an older CRL put back?)";
     }
   }
   return std::nullopt;
 }
 
-bool RevocationSet::serial_revoked(std::string_view serial_hex) const {
-  return all_serials_.contains(serial_hex);
+TrustSet load_trust(std::string_view bundle_pem, std::string_view crl_bytes,
+                    const RevocationSet* previous) {
+  TrustSet t;
+  try {
+    t.bundle = Bundle::parse(bundle_pem);
+  } catch (const pki::Error& e) {
+    throw pki::Error(Exit::data, std::string("trust.bundle: ") + e.what());
+  }
+  try {
+    t.crls = RevocationSet::parse(crl_bytes, *t.bundle);
+    if (previous != nullptr) {
+      if (auto rollback = t.crls->rollback_from(*previous)) throw pki::Error(Exit::data, *rollback);
+    }
+  } catch (const pki::Error& e) {
+    throw pki::Error(Exit::data, std::string("trust.crl: ") + e.what());
+  }
+  return t;
+}
+
+TrustSet read_trust(const std::filesystem::path& bundle, const std::filesystem::path& crl,
+                    const RevocationSet* previous) {
+  const auto read = [](const char* key, const std::filesystem::path& p) {
+    try {
+      return pki::fs::read_file(p, pki::fs::kTrustLimit);
+    } catch (const pki::Error& e) {
+      throw pki::Error(e.code(), std::string(key) + ": " + e.what());
+    }
+  };
+  const std::string bundle_pem = read("trust.bundle", bundle);
+  const std::string crl_bytes = read("trust.crl", crl);
+  return load_trust(bundle_pem, crl_bytes, previous);
 }
 
 }  // namespace gw::revocation

@@ -80,7 +80,7 @@ Gateway::Gateway(config::Config cfg)
                cfg_.rate_limit.table_size, static_cast<double>(cfg_.rate_limit.failure_window)),
       bans_(cfg_.rate_limit.failure_threshold, static_cast<double>(cfg_.rate_limit.failure_window),
             static_cast<double>(cfg_.rate_limit.ban_duration), cfg_.rate_limit.table_size),
-      deny_(cfg_.trust.state_dir),
+      deny_(cfg_.trust.state_dir, cfg_.jwt.leeway),
       ioc_(std::make_unique<asio::io_context>()) {
   audit_.set_observer([this](std::string_view event) { metrics_.count_event(event); });
   bans_.set_observer([this](const limits::ClientKey& key) { conns_.close_client(key); });
@@ -106,11 +106,12 @@ Gateway::~Gateway() {
 
 int Gateway::run() {
   // Signals are caught from here on; the control coroutines share the acceptor's strand,
-  // so the acceptor, the reloader and the drain never run concurrently.
+  // so the acceptor and the drain never run concurrently. Reloads run on the
+  // reloader's own thread: a slow parse never holds up accepts or a stop signal.
   auto ctl = acceptor_->get_executor();
   asio::co_spawn(ctl, signal_loop(), report("signal handling"));
   asio::co_spawn(ctl, accept_loop(), report("accept loop"));
-  asio::co_spawn(ctl, reload_loop(), report("reload loop"));
+  reloader_.start();
   if (metrics_acceptor_) asio::co_spawn(ctl, metrics_loop(), report("metrics listener"));
   std::uint64_t watchdog_usec = 0;
   if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
@@ -124,6 +125,7 @@ int Gateway::run() {
   for (unsigned i = 1; i < n; ++i) threads.emplace_back([this] { ioc_->run(); });
   ioc_->run();
   for (auto& t : threads) t.join();
+  reloader_.stop();  // a poll under way finishes first (bounded by the size caps)
   audit_.flush();
   log_line("stopped");
   return 0;
@@ -180,11 +182,11 @@ asio::awaitable<void> Gateway::signal_loop() {
     const int sig = co_await signals.async_wait(redirect_error(use_awaitable, ec));
     if (ec) co_return;
     if (sig == SIGHUP) {
+      // Only a request: the reload thread does the work (and the systemd RELOADING/READY
+      // notifications), so this loop is back waiting for SIGTERM at once.
       log_line("SIGHUP: reloading trust material, keys and the audit log");
-      sd_notify(0, "RELOADING=1");
-      reloader_.poll(true);
+      reloader_.request();
       audit_.reopen();
-      sd_notify(0, "READY=1");
     } else if (sig == SIGUSR1) {
       audit_.reopen();
     } else if (!stopping_) {
@@ -195,17 +197,6 @@ asio::awaitable<void> Gateway::signal_loop() {
       ioc_->stop();
       co_return;
     }
-  }
-}
-
-asio::awaitable<void> Gateway::reload_loop() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (!stopping_) {
-    boost::system::error_code ec;
-    timer.expires_after(seconds(cfg_.trust.reload_interval));
-    co_await timer.async_wait(redirect_error(use_awaitable, ec));
-    if (stopping_) co_return;
-    reloader_.poll(false);
   }
 }
 

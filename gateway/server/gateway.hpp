@@ -1,7 +1,7 @@
 #pragma once
 // The running gateway: owns the io_context and its threads, the listener, the signal
-// handling (SIGTERM/SIGINT drain, SIGHUP reload + reopen, SIGUSR1 reopen), the reload
-// poll and the systemd notifications.
+// handling (SIGTERM/SIGINT drain, SIGHUP reload + reopen, SIGUSR1 reopen), the
+// reloader's thread and the systemd notifications.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,7 +32,6 @@ class Gateway {
  private:
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> signal_loop();
-  boost::asio::awaitable<void> reload_loop();
   boost::asio::awaitable<void> drain_loop();
   boost::asio::awaitable<void> watchdog_loop(std::uint64_t usec);
   boost::asio::awaitable<void> metrics_loop();

@@ -1,10 +1,12 @@
 #include "gateway/server/reloader.hpp"
 
+#include <systemd/sd-daemon.h>
+
+#include <chrono>
 #include <cstdio>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
-#include "fsutil/files.hpp"
 #include "gateway/revocation/chain.hpp"
 #include "gateway/tls/context.hpp"
 
@@ -25,16 +27,14 @@ void warn(const std::string& what) {
 
 }  // namespace
 
+// stat, not open: a FIFO or a device in place of a file is only ever opened by
+// pki::fs::read_file, which refuses it without blocking.
 Reloader::Stamp Reloader::stamp(const std::filesystem::path& p) const {
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0) return {};
   return {st.st_ino, st.st_size,
-          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
-}
-
-// The directory's own stamp changes when a key is added, removed or renamed.
-Reloader::Stamp Reloader::keys_stamp() const {
-  return stamp(cfg_.jwt.keys_dir);
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+          static_cast<int>(st.st_mode)};
 }
 
 bool Reloader::changed(const std::string& name, const Stamp& now, bool force) {
@@ -55,16 +55,12 @@ void Reloader::audit_crl(const char* event, bool success, std::string reason) {
 void Reloader::load_initial() {
   auto snap = std::make_shared<Snapshot>();
   try {
-    snap->bundle = revocation::Bundle::parse(pki::fs::read_file(cfg_.trust.bundle, pki::fs::kTrustLimit));
-  } catch (const pki::Error& e) {
-    throw pki::Error(Exit::config, "trust.bundle " + cfg_.trust.bundle.string() + ": " + e.what());
-  }
-  try {
-    snap->crls =
-        revocation::RevocationSet::parse(pki::fs::read_file(cfg_.trust.crl, pki::fs::kTrustLimit), *snap->bundle);
+    auto trust = revocation::read_trust(cfg_.trust.bundle, cfg_.trust.crl, nullptr);
+    snap->bundle = std::move(trust.bundle);
+    snap->crls = std::move(trust.crls);
   } catch (const pki::Error& e) {
     audit_crl(ev::kCrlRejected, false, e.what());
-    throw pki::Error(Exit::config, "trust.crl " + cfg_.trust.crl.string() + ": " + e.what());
+    throw pki::Error(Exit::config, e.what());
   }
   snap->keys = jwt::KeySet::load(cfg_.jwt.keys_dir);
   snap->tls = tls::make_server_context(cfg_.server.cert, cfg_.server.key, *snap->bundle);
@@ -72,7 +68,7 @@ void Reloader::load_initial() {
   stamps_["crl"] = stamp(cfg_.trust.crl);
   stamps_["cert"] = stamp(cfg_.server.cert);
   stamps_["key"] = stamp(cfg_.server.key);
-  stamps_["keys"] = keys_stamp();
+  stamps_["keys"] = stamp(cfg_.jwt.keys_dir);  // changes when a key is added or renamed
   audit_crl(ev::kCrlLoaded, true, crl_summary(*snap->crls));
   check_staleness(*snap);
   state_.set(std::move(snap));
@@ -86,19 +82,15 @@ void Reloader::poll(bool force) noexcept {
     const bool crl_changed = changed("crl", stamp(cfg_.trust.crl), force);
     const bool cert_changed = changed("cert", stamp(cfg_.server.cert), force) |
                               changed("key", stamp(cfg_.server.key), force);
-    const bool keys_changed = changed("keys", keys_stamp(), force);
+    const bool keys_changed = changed("keys", stamp(cfg_.jwt.keys_dir), force);
     if (bundle_changed || crl_changed) {
       try {
-        auto bundle = bundle_changed
-                          ? revocation::Bundle::parse(pki::fs::read_file(cfg_.trust.bundle, pki::fs::kTrustLimit))
-                          : cur->bundle;
-        auto crls = revocation::RevocationSet::parse(pki::fs::read_file(cfg_.trust.crl, pki::fs::kTrustLimit), *bundle);
-        if (auto rollback = crls->rollback_from(*cur->crls)) {
-          throw pki::Error(pki::Exit::data, *rollback);
-        }
-        audit_crl(ev::kCrlLoaded, true, crl_summary(*crls));
-        next->bundle = std::move(bundle);
-        next->crls = std::move(crls);
+        // The same code as at start, check-config and fuzz_trust: both files, together.
+        auto trust = revocation::read_trust(cfg_.trust.bundle, cfg_.trust.crl, cur->crls.get());
+        audit_crl(ev::kCrlLoaded, true, crl_summary(*trust.crls));
+        // An unchanged bundle keeps its object, so the TLS context is not rebuilt.
+        next->bundle = trust.bundle->same_as(*cur->bundle) ? cur->bundle : std::move(trust.bundle);
+        next->crls = std::move(trust.crls);
       } catch (const pki::Error& e) {
         // The new bundle and CRLs are only taken together; the last good pair stays.
         audit_crl(ev::kCrlRejected, false, e.what());
@@ -134,6 +126,44 @@ void Reloader::check_staleness(const Snapshot& snap) {
                   " + crl_grace: refusing all devices until a fresh CRL is loaded");
   }
   stale_reported_ = stale;
+}
+
+void Reloader::start() {
+  const std::lock_guard lock(mu_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { thread_main(); });
+}
+
+void Reloader::request() noexcept {
+  {
+    const std::lock_guard lock(mu_);
+    forced_ = true;
+  }
+  cv_.notify_one();
+}
+
+void Reloader::stop() noexcept {
+  {
+    const std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void Reloader::thread_main() {
+  const auto interval = std::chrono::seconds(cfg_.trust.reload_interval);
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, interval, [this] { return stopping_ || forced_; });
+    if (stopping_) break;
+    const bool force = std::exchange(forced_, false);
+    lock.unlock();
+    if (force) sd_notify(0, "RELOADING=1");
+    poll(force);
+    if (force) sd_notify(0, "READY=1");
+    lock.lock();
+  }
 }
 
 }  // namespace gw::server

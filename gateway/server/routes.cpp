@@ -8,8 +8,8 @@
 #include "gateway/http/target.hpp"
 #include "gateway/jwt/token.hpp"
 #include "gateway/proxy/rewrite.hpp"
-#include "gateway/revocation/chain.hpp"
 #include "gateway/server/admin.hpp"
+#include "gateway/server/trust_policy.hpp"
 #include "x509/names.hpp"
 
 namespace gw::server {
@@ -20,7 +20,6 @@ namespace ev = audit::event;
 namespace bhttp = boost::beast::http;
 using bhttp::status;
 using bhttp::verb;
-using Status = revocation::RevocationSet::Status;
 
 audit::Record record(const char* event, bool success, const Client& c) {
   audit::Record r;
@@ -37,22 +36,8 @@ audit::Record record(const char* event, bool success, const Client& c) {
 http::Response refuse_token(Services& svc, const Client& c, const char* event, std::string reason) {
   audit::Record r = record(event, false, c);
   r.reason = std::move(reason);
-  if (std::string_view(event) == ev::kCrlStale) {
-    svc.audit.log(std::move(r));  // our fault, not the client's: no ban points
-    return http::unavailable(event, 60);
-  }
   svc.fail(std::move(r));
   return http::unauthorized(event);
-}
-
-// The admin deny list, over the whole verified chain.
-std::optional<std::string> denied_in_chain(const Services& svc, STACK_OF(X509) * chain) {
-  for (int i = 0; i < sk_X509_num(chain); ++i) {
-    const std::string serial =
-        revocation::serial_hex(X509_get0_serialNumber(sk_X509_value(chain, i)));
-    if (svc.deny.serial_denied(serial)) return "serial " + serial + " denied by an admin";
-  }
-  return std::nullopt;
 }
 
 http::Response issue_token(Services& svc, const Snapshot& snap, const Client& c) {
@@ -70,15 +55,8 @@ http::Response issue_token(Services& svc, const Snapshot& snap, const Client& c)
     return res;
   }
   if (!c.peer.has_cert) return refuse_token(svc, c, ev::kAuthNoCert, "no client certificate");
-  if (revocation::stale(*snap.crls, now, svc.cfg.trust.crl_grace)) {
-    return refuse_token(svc, c, ev::kCrlStale, "CRL past nextUpdate + crl_grace");
-  }
-  const auto chain = revocation::check_chain(*snap.crls, c.peer.chain);
-  if (chain.status == Status::revoked) return refuse_token(svc, c, ev::kCertRevoked, chain.reason);
-  if (chain.status == Status::no_crl) return refuse_token(svc, c, ev::kCrlStale, chain.reason);
-  if (auto denied = denied_in_chain(svc, c.peer.chain)) {
-    return refuse_token(svc, c, ev::kCertRevoked, std::move(*denied));
-  }
+  const revocation::Decision trust = decide(svc, snap, {c.peer.chain, {}});
+  if (!trust.trusted()) return refuse(svc, Route::token, trust, record("", false, c));
   const auto& ous = c.peer.ous;
   if (std::find(ous.begin(), ous.end(), svc.cfg.trust.device_ou) == ous.end()) {
     return refuse_token(svc, c, ev::kCertOuMismatch, "subject OU is not the device OU");
@@ -110,40 +88,34 @@ std::string_view bearer_token(const http::Request& req) {
 }
 
 struct ApiVerdict {
-  const char* event;
+  const char* event;  // the JWT outcome: kJwtOk or the failing check
   std::string reason;
   jwt::Claims claims;
+  revocation::Decision trust;  // when not trusted, the trust table answers
+  [[nodiscard]] bool ok() const { return trust.trusted() && event == ev::kJwtOk; }
 };
 
 ApiVerdict check_api(Services& svc, const Snapshot& snap, const http::Request& req,
                      const Client& c) {
   const auto now = pki::now_unix();
   const std::string_view token = bearer_token(req);
-  if (token.empty()) return {ev::kJwtMissing, "no bearer token", {}};
+  if (token.empty()) return {ev::kJwtMissing, "no bearer token", {}, {}};
   jwt::Verdict v = jwt::validate(token, *snap.keys, svc.cfg.jwt, now);
-  if (!v.ok()) return {v.event, std::move(v.reason), std::move(v.claims)};
-  if (revocation::stale(*snap.crls, now, svc.cfg.trust.crl_grace)) {
-    return {ev::kCrlStale, "CRL past nextUpdate + crl_grace", std::move(v.claims)};
-  }
-  if (snap.crls->serial_revoked(v.claims.serial) || svc.deny.serial_denied(v.claims.serial)) {
-    return {ev::kJwtRevoked, "certificate " + v.claims.serial + " is revoked", std::move(v.claims)};
-  }
+  if (!v.ok()) return {v.event, std::move(v.reason), std::move(v.claims), {}};
+  // The chain (when a certificate is presented) and the token's serial, in one decision.
+  revocation::Decision trust =
+      decide(svc, snap, {c.peer.has_cert ? c.peer.chain : nullptr, v.claims.serial});
+  if (!trust.trusted()) return {ev::kJwtRevoked, "", std::move(v.claims), std::move(trust)};
   if (svc.deny.jti_denied(v.claims.jti, now)) {
-    return {ev::kJwtRevoked, "jti denied by an admin", std::move(v.claims)};
-  }
-  if (c.peer.has_cert) {
-    const auto chain = revocation::check_chain(*snap.crls, c.peer.chain);
-    if (chain.status != Status::good) return {ev::kJwtRevoked, chain.reason, std::move(v.claims)};
-    if (auto denied = denied_in_chain(svc, c.peer.chain)) {
-      return {ev::kJwtRevoked, std::move(*denied), std::move(v.claims)};
-    }
+    return {ev::kJwtRevoked, "jti denied by an admin", std::move(v.claims), {}};
   }
   if (svc.cfg.jwt.bind_to_cert && (!c.peer.has_cert || !pki::equal_ct(c.peer.x5t, v.claims.x5t))) {
     return {ev::kJwtCertMismatch,
             c.peer.has_cert ? "client certificate is not the token's cnf" : "no client certificate",
-            std::move(v.claims)};
+            std::move(v.claims),
+            {}};
   }
-  return {ev::kJwtOk, "", std::move(v.claims)};
+  return {ev::kJwtOk, "", std::move(v.claims), {}};
 }
 
 asio::awaitable<http::Response> api(Services& svc, const Snapshot& snap, http::Request& req,
@@ -151,21 +123,19 @@ asio::awaitable<http::Response> api(Services& svc, const Snapshot& snap, http::R
   ApiVerdict v = check_api(svc, snap, req, c);
   audit::Record r;
   r.event = v.event;
-  r.success = std::string_view(v.event) == ev::kJwtOk;
+  r.success = v.ok();
   r.remote_ip = c.ip;
   if (!v.claims.sub.empty()) r.device_id = v.claims.sub;
   if (!v.claims.serial.empty()) r.serial = v.claims.serial;
   if (!v.claims.kid.empty()) r.kid = v.claims.kid;
   if (!v.claims.jti.empty()) r.jti = v.claims.jti;
   if (!v.reason.empty()) r.reason = v.reason;
-  const std::string_view event(v.event);
-  if (event == ev::kJwtOk || event == ev::kCrlStale) {
-    svc.audit.log(std::move(r));
-  } else {
+  if (!v.trust.trusted()) co_return refuse(svc, Route::api, v.trust, std::move(r));
+  if (!v.ok()) {
     svc.fail(std::move(r));
+    co_return http::invalid_token(v.event);
   }
-  if (event == ev::kCrlStale) co_return http::unavailable(v.event, 60);
-  if (std::string_view(v.event) != ev::kJwtOk) co_return http::invalid_token(v.event);
+  svc.audit.log(std::move(r));
 
   proxy::Request out =
       proxy::to_backend(req, v.claims.sub, c.ip, svc.cfg.backend.host + ":" + svc.cfg.backend.port);

@@ -1,5 +1,6 @@
 #include "gateway/tls/context.hpp"
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
@@ -21,13 +22,43 @@ void check(int rc, const std::string& what) {
 }
 
 void load_key(SSL_CTX* ctx, const std::filesystem::path& key_file) {
-  const pki::Secret pem = pki::fs::read_private_file(key_file);
+  pki::Secret pem;
+  try {
+    pem = pki::fs::read_private_file(key_file);
+  } catch (const pki::Error& e) {
+    throw pki::Error(Exit::config, std::string("server.key: ") + e.what());
+  }
   const pki::BioPtr bio(BIO_new_mem_buf(pem.view().data(), static_cast<int>(pem.size())));
   const pki::PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr));
   if (!key)
     pki::throw_ossl(Exit::config, key_file.string() + ": not an unencrypted PEM private key");
   check(SSL_CTX_use_PrivateKey(ctx, key.get()), "server.key " + key_file.string());
   check(SSL_CTX_check_private_key(ctx), "server.key does not match server.cert");
+}
+
+// The chain is read like every trust file: non-blocking open, regular file only, capped
+// (SSL_CTX_use_certificate_chain_file would block on a FIFO and read /dev/zero forever).
+void load_chain(SSL_CTX* ctx, const std::filesystem::path& file) {
+  std::string pem;
+  try {
+    pem = pki::fs::read_file(file, pki::fs::kCertLimit);
+  } catch (const pki::Error& e) {
+    throw pki::Error(Exit::config, std::string("server.cert: ") + e.what());
+  }
+  const pki::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) pki::throw_ossl(Exit::internal, "BIO_new_mem_buf");
+  const pki::X509Ptr leaf(PEM_read_bio_X509_AUX(bio.get(), nullptr, no_password, nullptr));
+  if (!leaf) pki::throw_ossl(Exit::config, "server.cert " + file.string() + ": no PEM certificate");
+  check(SSL_CTX_use_certificate(ctx, leaf.get()), "server.cert " + file.string());
+  check(SSL_CTX_clear_chain_certs(ctx), "server.cert chain");
+  while (pki::X509Ptr ca{PEM_read_bio_X509(bio.get(), nullptr, no_password, nullptr)}) {
+    check(SSL_CTX_add1_chain_cert(ctx, ca.get()), "server.cert chain " + file.string());
+  }
+  const unsigned long e = ERR_peek_last_error();
+  if (ERR_GET_LIB(e) != ERR_LIB_PEM || ERR_GET_REASON(e) != PEM_R_NO_START_LINE) {
+    pki::throw_ossl(Exit::config, "server.cert " + file.string() + ": a PEM block does not parse");
+  }
+  pki::clear_ossl_errors();
 }
 
 }  // namespace
@@ -45,8 +76,7 @@ std::shared_ptr<ssl::context> make_server_context(const std::filesystem::path& c
   check(SSL_CTX_set_num_tickets(raw, 0), "SSL_CTX_set_num_tickets");
   SSL_CTX_set_session_cache_mode(raw, SSL_SESS_CACHE_OFF);
   check(SSL_CTX_set1_groups_list(raw, "X25519:P-256"), "groups X25519:P-256");
-  check(SSL_CTX_use_certificate_chain_file(raw, cert_chain.c_str()),
-        "server.cert " + cert_chain.string());
+  load_chain(raw, cert_chain);
   load_key(raw, key);
 
   pki::X509StorePtr store = bundle.make_store();

@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gw::tls {
@@ -17,7 +18,9 @@ struct Peer {
 };
 
 // Reads the verified peer certificate and chain; chain is only valid while `ssl` lives.
-[[nodiscard]] Peer read_peer(SSL* ssl);
+// Names and the serial come from libpki (x509/names, x509/pem), in the forms the CA
+// writes. Never throws: a failure leaves has_cert false.
+[[nodiscard]] Peer read_peer(SSL* ssl) noexcept;
 // Device ids are checked by libpki's pki::x509::is_valid_device_id (one rule, SPEC §3).
 
 }  // namespace gw::tls

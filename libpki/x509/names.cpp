@@ -13,16 +13,22 @@ bool id_char(char c, bool first) {
   return !first && (c == '.' || c == '_' || c == '-');
 }
 
-std::string entry(const X509_NAME* name, int nid) {
-  const int idx = ::X509_NAME_get_index_by_NID(name, nid, -1);
-  if (idx < 0) return {};
-  const ASN1_STRING* data = ::X509_NAME_ENTRY_get_data(::X509_NAME_get_entry(name, idx));
+std::string utf8_of(const X509_NAME_ENTRY* e, bool* ok) {
+  const ASN1_STRING* data = ::X509_NAME_ENTRY_get_data(e);
   unsigned char* utf8 = nullptr;
   const int n = ::ASN1_STRING_to_UTF8(&utf8, data);
+  *ok = n >= 0;
   if (n < 0) return {};
   std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
   ::OPENSSL_free(utf8);
   return out;
+}
+
+std::string entry(const X509_NAME* name, int nid) {
+  const int idx = ::X509_NAME_get_index_by_NID(name, nid, -1);
+  if (idx < 0) return {};
+  bool ok = false;
+  return utf8_of(::X509_NAME_get_entry(name, idx), &ok);
 }
 
 }  // namespace
@@ -60,6 +66,17 @@ std::string common_name(const X509_NAME* name) {
 }
 std::string org_unit(const X509_NAME* name) {
   return entry(name, NID_organizationalUnitName);
+}
+
+std::vector<std::string> entries(const X509_NAME* name, int nid) {
+  std::vector<std::string> out;
+  for (int i = ::X509_NAME_get_index_by_NID(name, nid, -1); i >= 0;
+       i = ::X509_NAME_get_index_by_NID(name, nid, i)) {
+    bool ok = false;
+    std::string v = utf8_of(::X509_NAME_get_entry(name, i), &ok);
+    if (ok) out.push_back(std::move(v));
+  }
+  return out;
 }
 
 std::string one_line(const X509_NAME* name) {

@@ -55,7 +55,10 @@ std::vector<X509Ptr> certs_from_pem(std::string_view pem, std::string_view what)
 std::string serial_hex(const ASN1_INTEGER* serial) {
   const BnPtr bn(::ASN1_INTEGER_to_BN(serial, nullptr));
   if (!bn) throw_ossl(Exit::internal, "serial conversion");
+  // BN_bn2hex already writes whole bytes ("0A", "-0A"); only zero comes out as "0".
+  if (::BN_is_zero(bn.get()) == 1) return "00";
   char* hex = ::BN_bn2hex(bn.get());
+  if (hex == nullptr) throw_ossl(Exit::internal, "serial conversion");
   std::string out(hex);
   ::OPENSSL_free(hex);
   return out;
@@ -66,25 +69,32 @@ std::string serial_hex(const X509* cert) {
 }
 
 std::string normalize_serial(std::string_view text) {
-  std::string hex;
+  const auto invalid = [&](const std::string& why) {
+    return Error(Exit::data, "invalid serial '" + std::string(text.substr(0, 80)) + "': " + why +
+                                 "; use hexadecimal, as 'openssl x509 -serial' prints it");
+  };
+  if (text.size() > kMaxSerialText) throw invalid("too long");
   std::string_view t = text;
-  if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t.remove_prefix(2);
+  const bool negative = !t.empty() && t.front() == '-';
+  if (negative) t.remove_prefix(1);
+  if (t.size() >= 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t.remove_prefix(2);
+  if (t.empty()) throw invalid("no digits");
+  // Colons only between byte pairs, as `openssl x509 -text` prints them ("0a:1b").
+  if (t.front() == ':' || t.back() == ':' || t.find("::") != std::string_view::npos) {
+    throw invalid("misplaced ':'");
+  }
+  std::string hex;
   for (const char c : t) {
     if (c == ':') continue;
-    if (std::isxdigit(static_cast<unsigned char>(c)) == 0) {
-      throw Error(Exit::data, "invalid serial '" + std::string(text).substr(0, 80) +
-                                  "': use hexadecimal, as 'openssl x509 -serial' prints it");
-    }
+    if (std::isxdigit(static_cast<unsigned char>(c)) == 0) throw invalid("not hexadecimal");
     hex += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   const auto first = hex.find_first_not_of('0');
-  if (hex.empty() || hex.size() > 64)
-    throw Error(Exit::data, "invalid serial '" + std::string(text).substr(0, 80) + "'");
-  if (first == std::string::npos) return "0";
+  if (first == std::string::npos) return "00";  // zero has no sign
   hex.erase(0, first);
-  // BN_bn2hex pads to whole bytes; match it so lookups agree.
   if (hex.size() % 2 != 0) hex.insert(0, "0");
-  return hex;
+  if (hex.size() > 2 * kMaxSerialOctets) throw invalid("more than 20 octets (RFC 5280 4.1.2.2)");
+  return negative ? "-" + hex : hex;
 }
 
 Asn1IntegerPtr random_serial() {

@@ -17,11 +17,19 @@ namespace pki::x509 {
 // Every certificate in a PEM bundle, in order; at least one or Error(data).
 [[nodiscard]] std::vector<X509Ptr> certs_from_pem(std::string_view pem, std::string_view what);
 
+// The one written form of a serial, everywhere (registry key, CRL lookups, deny lists,
+// audit records, JWT claims): uppercase hex in whole bytes without leading zero bytes,
+// as `openssl x509 -serial` prints it ("0A1B"); zero is "00"; a negative serial (not
+// RFC 5280 conformant, but parseable) keeps its sign ("-0A").
 [[nodiscard]] std::string serial_hex(const X509* cert);
 [[nodiscard]] std::string serial_hex(const ASN1_INTEGER* serial);
-// Accepts either case with an optional 0x or colons; returns uppercase hex, no leading
-// zero bytes (the registry's key). Error(data) on anything else.
+// Every spelling an operator may paste: either case, an optional "0x"/"0X", colons
+// between byte pairs ("0a:1b"), leading zeros, an optional "-". Returns serial_hex's
+// form; Error(data) on anything else, on more than 20 octets (RFC 5280 §4.1.2.2) or
+// on more than kMaxSerialText characters.
 [[nodiscard]] std::string normalize_serial(std::string_view text);
+inline constexpr std::size_t kMaxSerialOctets = 20;
+inline constexpr std::size_t kMaxSerialText = 128;
 // At least 128 bits from the CSPRNG (SPEC §3), positive: 20 bytes with the top bit clear.
 [[nodiscard]] Asn1IntegerPtr random_serial();
 

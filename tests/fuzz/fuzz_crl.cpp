@@ -1,7 +1,8 @@
-// libFuzzer target: a CRL file read as a relying party reads what `iot-ca export` and
-// `iot-revoke crl` write — one DER CRL or concatenated PEM CRLs — and each CRL checked
-// against a CA bundle (issuer, AKI, signature, CRL Number, nextUpdate). The DER header
-// reader the CRL builder uses on its template is exercised on the same bytes.
+// libFuzzer target: a CRL file read the way the gateway reads trust.crl
+// (gw::revocation::RevocationSet::parse: libpki's crls_from_bytes and check_crl —
+// issuer, AKI, signature, CRL Number, nextUpdate, critical extensions — then the
+// revoked-serial set), against a fixed CA bundle. fuzz_trust fuzzes the bundle too.
+// The DER header reader the CRL builder uses on its template runs on the same bytes.
 //
 // The bundle is a generated fixture (iot-ca init + intermediate, EC P-256) and the seed
 // corpus (corpus/crl/) holds CRLs those two CAs signed, so inputs reach the signature
@@ -13,7 +14,7 @@
 
 #include "core/error.hpp"
 #include "crl/der.hpp"
-#include "crl/parse.hpp"
+#include "gateway/revocation/trust.hpp"
 #include "x509/pem.hpp"
 
 namespace {
@@ -45,9 +46,9 @@ eCkGKIJYGgV0x1o=
 -----END CERTIFICATE-----
 )";
 
-const std::vector<pki::X509Ptr>& bundle() {
-  static const std::vector<pki::X509Ptr> cas = pki::x509::certs_from_pem(kBundle, "fuzz bundle");
-  return cas;
+const gw::revocation::Bundle& bundle() {
+  static const auto b = gw::revocation::Bundle::parse(kBundle);
+  return *b;
 }
 
 void walk_headers(std::string_view data) {
@@ -64,14 +65,13 @@ void walk_headers(std::string_view data) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   try {
-    for (const auto& crl : pki::crl::crls_from_bytes(bytes, "fuzz")) {
-      try {
-        (void)pki::crl::check_crl(crl.get(), bundle(), "fuzz");
-      } catch (const pki::Error&) {
-        // A refused CRL is the expected outcome for most inputs.
-      }
-    }
+    const auto set = gw::revocation::RevocationSet::parse(bytes, bundle());
+    const auto& cas = bundle().certs();
+    (void)set->check(cas[1].get(), cas[0].get());
+    (void)set->serial_revoked(pki::x509::serial_hex(cas[1].get()));
+    (void)set->rollback_from(*set);
   } catch (const pki::Error&) {
+    // A refused CRL file is the expected outcome for most inputs.
   }
   try {
     walk_headers(bytes);

@@ -108,7 +108,7 @@ TEST_CASE("a CRL of 50,000 entries parses, verifies and counts right") {
   cas.push_back(pki::X509Ptr(::X509_dup(root.cert.get())));
   const auto facts = pki::crl::check_crl(crl.get(), cas, "test");
   CHECK(facts.entries == 50000);
-  CHECK(facts.number == 3);
+  CHECK(::BN_get_word(facts.number.get()) == 3);
 }
 
 TEST_CASE("P-384 CAs sign with SHA-384 and RSA CAs with SHA-256") {

@@ -1,0 +1,44 @@
+#pragma once
+// How each route answers a trust verdict (revocation::trust_peer): one table, read by
+// /auth/token, /api/* and /admin/* alike, instead of event-name comparisons in each.
+#include <boost/beast/http/status.hpp>
+
+#include "gateway/audit/audit_log.hpp"
+#include "gateway/http/responses.hpp"
+#include "gateway/revocation/chain.hpp"
+#include "gateway/server/services.hpp"
+
+namespace gw::server {
+
+enum class Route { token, api, admin };
+
+// The response shape a refusal takes on its route.
+enum class Shape {
+  unauthorized,   // 401 {"error":"unauthorized","code":EVENT}
+  invalid_token,  // 401 + WWW-Authenticate: Bearer error="invalid_token" (RFC 6750)
+  forbidden,      // 403 {"error":"ADMIN_DENIED"}
+  unavailable,    // 503 + Retry-After: the gateway's fault, not the client's
+};
+
+struct Refusal {
+  Route route;
+  revocation::Verdict verdict;
+  const char* event;
+  Shape shape;
+  bool counts_toward_ban;  // a client's failure; never for our own stale or missing CRL
+};
+
+// The row for (route, verdict); verdict must not be good.
+[[nodiscard]] const Refusal& refusal_for(Route route, revocation::Verdict verdict);
+
+// Writes `r` (event, success=false and the decision's reason filled in here) through
+// svc.fail or svc.audit as the row says, and returns the row's response.
+[[nodiscard]] http::Response refuse(Services& svc, Route route, const revocation::Decision& d,
+                                    audit::Record r);
+
+// The decision for this request: the presented chain and/or token serial against the
+// current snapshot's CRLs and the admin deny lists, at the current time.
+[[nodiscard]] revocation::Decision decide(const Services& svc, const Snapshot& snap,
+                                          const revocation::Presented& presented);
+
+}  // namespace gw::server
