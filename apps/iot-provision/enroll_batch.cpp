@@ -34,7 +34,8 @@ namespace {
 namespace stdfs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kMaxManifestBytes = 256 * 1024 * 1024;
+// About a million rows of token,csr_path.
+constexpr pki::fs::Limit kManifestLimit{256 << 20, "batch manifest"};
 
 struct Row {
   std::optional<pki::token::Token> token;
@@ -105,7 +106,7 @@ class Batch {
 
  private:
   void load_manifest() {
-    const pki::Secret text = read_secret_file(o_.manifest, kMaxManifestBytes);
+    const pki::Secret text = read_secret(o_.manifest, kManifestLimit);
     const stdfs::path base = o_.manifest.has_parent_path() ? o_.manifest.parent_path() : ".";
     manifest_ = pki::batch::parse_manifest(text.view(), base);
     rows_.resize(manifest_.size());
