@@ -3,20 +3,37 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gw::audit {
 
+// One line of the log, parsed: `problem` is empty for a well-formed record.
+struct ParsedLine {
+  std::string problem;
+  std::uint64_t seq = 0;
+  std::string prev;
+  std::string event;
+  [[nodiscard]] bool ok() const { return problem.empty(); }
+};
+[[nodiscard]] ParsedLine parse_record(std::string_view text);
+
 struct VerifyResult {
   bool ok = true;
-  std::uint64_t lines = 0;
+  std::uint64_t lines = 0;     // records in the chain (repaired fragments not counted)
   std::uint64_t bad_line = 0;  // 1-based line number of the first bad line when !ok
   std::string problem;
+  // 1-based line numbers of torn fragments that the gateway repaired at a start: each
+  // is followed by an AUDIT_TAIL_REPAIRED record that chains to the line before it.
+  std::vector<std::uint64_t> repaired;
 };
 
 // The first line's `prev` anchors the chain (a rotated file starts mid-chain); every
 // later line must have seq = previous seq + 1 and prev = SHA-256 hex of the previous
 // line. When line N+1's `prev` does not match line N, the line blamed is N when line
 // N+1 is itself intact (its hash matches line N+2's prev), else N+1.
+// One exception, a repaired tear: a line that is not a record (or does not chain),
+// directly followed by an AUDIT_TAIL_REPAIRED record whose seq and prev continue the
+// line before it, is reported in `repaired` and skipped; the chain must hold across it.
 [[nodiscard]] VerifyResult verify(std::string_view content);
 
 }  // namespace gw::audit
