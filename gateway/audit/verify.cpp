@@ -1,46 +1,11 @@
 #include "gateway/audit/verify.hpp"
 
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "core/encoding.hpp"
 #include "gateway/audit/audit_log.hpp"
 
 namespace gw::audit {
-namespace {
-
-struct Line {
-  std::string_view text;
-  ParsedLine parsed;
-};
-
-VerifyResult bad(std::uint64_t line, std::string problem) {
-  VerifyResult r;
-  r.ok = false;
-  r.bad_line = line;
-  r.problem = "line " + std::to_string(line) + ": " + std::move(problem);
-  return r;
-}
-
-// Empty when line `i` continues line `last` (seq + 1, prev = hash), else why not.
-std::string chain_problem(const std::vector<Line>& lines, std::size_t i, std::size_t last) {
-  if (lines[i].parsed.seq != lines[last].parsed.seq + 1) {
-    return "seq " + std::to_string(lines[i].parsed.seq) + " does not follow " +
-           std::to_string(lines[last].parsed.seq);
-  }
-  if (lines[i].parsed.prev != pki::sha256_hex(lines[last].text)) return "prev";
-  return "";
-}
-
-// A repair record written at a start: it continues `last` (or anchors the chain when
-// the tear was the first line).
-bool repairs(const std::vector<Line>& lines, std::size_t j, std::optional<std::size_t> last) {
-  if (j >= lines.size() || !lines[j].parsed.ok()) return false;
-  if (lines[j].parsed.event != event::kAuditTailRepaired) return false;
-  return !last || chain_problem(lines, j, *last).empty();
-}
-
-}  // namespace
 
 ParsedLine parse_record(std::string_view text) {
   ParsedLine out;
@@ -75,45 +40,85 @@ ParsedLine parse_record(std::string_view text) {
 }
 
 VerifyResult verify(std::string_view content) {
-  std::vector<Line> lines;
-  for (std::size_t pos = 0; pos < content.size();) {
+  Verifier v;
+  std::size_t pos = 0;
+  while (pos < content.size()) {
     const auto nl = content.find('\n', pos);
-    if (nl == std::string_view::npos) {
-      return bad(lines.size() + 1,
-                 "is not terminated by a newline (a torn write; the gateway repairs it when it "
-                 "next starts)");
-    }
-    lines.push_back({content.substr(pos, nl - pos), {}});
+    if (nl == std::string_view::npos) break;
+    if (!v.add(content.substr(pos, nl - pos))) return v.finish(false);
     pos = nl + 1;
   }
-  for (Line& l : lines) l.parsed = parse_record(l.text);
+  return v.finish(pos < content.size());
+}
 
-  VerifyResult result;
-  std::optional<std::size_t> last;  // the last line accepted into the chain
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    std::string problem = lines[i].parsed.problem;
-    if (problem.empty() && last) problem = chain_problem(lines, i, *last);
-    if (problem.empty()) {
-      last = i;
-      ++result.lines;
-      continue;
-    }
-    if (repairs(lines, i + 1, last)) {
-      result.repaired.push_back(i + 1);
-      continue;
-    }
-    if (!lines[i].parsed.ok()) return bad(i + 1, problem);
-    if (problem != "prev") return bad(i + 1, problem);
-    // Line `last` changed (and line i is intact) or line i's own prev changed.
-    const bool next_intact = i + 1 < lines.size() && lines[i + 1].parsed.ok() &&
-                             lines[i + 1].parsed.prev == pki::sha256_hex(lines[i].text);
-    if (next_intact) {
-      return bad(*last + 1,
-                 "content does not match the hash recorded in line " + std::to_string(i + 1));
-    }
-    return bad(i + 1, "prev does not match the SHA-256 of line " + std::to_string(*last + 1));
+void Verifier::fail(std::uint64_t line, std::string problem) {
+  result_.ok = false;
+  result_.bad_line = line;
+  result_.problem = "line " + std::to_string(line) + ": " + std::move(problem);
+  done_ = true;
+}
+
+// Settles the undecided line with the line after it (`next`, null at the end).
+void Verifier::decide(const ParsedLine* next) {
+  const Pending p = std::move(*pending_);
+  pending_.reset();
+  // A repaired tear: the next record is the gateway's repair record and continues the
+  // last accepted line (or anchors the chain when the tear was the first line).
+  if (next != nullptr && next->ok() && next->event == event::kAuditTailRepaired &&
+      (!have_last_ || (next->seq == last_seq_ + 1 && next->prev == last_hash_))) {
+    result_.repaired.push_back(p.line);
+    return;
   }
-  return result;
+  if (!p.parsed || p.problem != "prev") return fail(p.line, p.problem);
+  // Line `last` changed (and line p is intact) or line p's own prev changed.
+  if (next != nullptr && next->ok() && next->prev == p.hash) {
+    return fail(last_line_,
+                "content does not match the hash recorded in line " + std::to_string(p.line));
+  }
+  fail(p.line, "prev does not match the SHA-256 of line " + std::to_string(last_line_));
+}
+
+bool Verifier::add(std::string_view text) {
+  if (done_) return false;
+  ++line_no_;
+  ParsedLine parsed =
+      text.size() > kMaxLine
+          ? ParsedLine{"is longer than " + std::to_string(kMaxLine) + " bytes: not an audit record",
+                       0, "", ""}
+          : parse_record(text);
+  if (pending_) decide(&parsed);
+  if (done_) return false;
+  std::string problem = parsed.problem;
+  const std::string hash = parsed.ok() ? pki::sha256_hex(text) : std::string();
+  if (problem.empty() && have_last_) {
+    if (parsed.seq != last_seq_ + 1) {
+      problem =
+          "seq " + std::to_string(parsed.seq) + " does not follow " + std::to_string(last_seq_);
+    } else if (parsed.prev != last_hash_) {
+      problem = "prev";
+    }
+  }
+  if (!problem.empty()) {
+    pending_ = Pending{line_no_, std::move(problem), parsed.ok(), hash};
+    return true;
+  }
+  have_last_ = true;
+  last_line_ = line_no_;
+  last_seq_ = parsed.seq;
+  last_hash_ = hash;
+  ++result_.lines;
+  return true;
+}
+
+VerifyResult Verifier::finish(bool torn_tail) {
+  if (!done_ && pending_) decide(nullptr);
+  if (!done_ && torn_tail) {
+    fail(line_no_ + 1,
+         "is not terminated by a newline (a torn write; the gateway repairs it when it next "
+         "starts)");
+  }
+  done_ = true;
+  return result_;
 }
 
 }  // namespace gw::audit

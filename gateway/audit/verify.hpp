@@ -1,6 +1,8 @@
 #pragma once
 // `iot-gateway audit verify`: walks the hash chain of an audit log.
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,5 +37,36 @@ struct VerifyResult {
 // directly followed by an AUDIT_TAIL_REPAIRED record whose seq and prev continue the
 // line before it, is reported in `repaired` and skipped; the chain must hold across it.
 [[nodiscard]] VerifyResult verify(std::string_view content);
+
+// The same walk, fed one line at a time (without its '\n'), so a log of any size is
+// checked in bounded memory: it keeps two hashes and one undecided line's facts.
+class Verifier {
+ public:
+  // A line longer than this is not an audit record (they are a few hundred bytes).
+  static constexpr std::size_t kMaxLine = 1 << 20;
+  // False once the result is decided (a bad line): stop feeding.
+  bool add(std::string_view line);
+  // `torn_tail`: the content did not end with '\n' (its last line is a fragment).
+  [[nodiscard]] VerifyResult finish(bool torn_tail);
+
+ private:
+  struct Pending {
+    std::uint64_t line = 0;
+    std::string problem;
+    bool parsed = false;  // a record whose only fault is its chain
+    std::string hash;     // SHA-256 hex of its text
+  };
+  void fail(std::uint64_t line, std::string problem);
+  void decide(const ParsedLine* next);
+
+  VerifyResult result_;
+  bool done_ = false;
+  std::uint64_t line_no_ = 0;
+  bool have_last_ = false;
+  std::uint64_t last_line_ = 0;
+  std::uint64_t last_seq_ = 0;
+  std::string last_hash_;
+  std::optional<Pending> pending_;
+};
 
 }  // namespace gw::audit

@@ -103,6 +103,11 @@ std::string read_file(const stdfs::path& path, Limit limit) {
   return out;
 }
 
+UniqueFd open_input(const stdfs::path& path, Limit limit) {
+  struct stat st {};
+  return open_regular(path, limit, st);
+}
+
 void require_private_mode(const stdfs::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {

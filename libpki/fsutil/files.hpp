@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/handles.hpp"
 #include "core/secret.hpp"
 
 namespace pki::fs {
@@ -38,6 +39,8 @@ inline constexpr Limit kLogLimit{std::size_t{4} << 30, "log file"};
 // (Error(no_input) for a missing file, a FIFO, a device or a directory), and reads at
 // most limit.bytes (Error(data) naming the size and the cap beyond that).
 [[nodiscard]] std::string read_file(const stdfs::path& path, Limit limit);
+// The same checks, for a caller that streams the file itself (a log of gigabytes).
+[[nodiscard]] UniqueFd open_input(const stdfs::path& path, Limit limit);
 // A file that holds secrets (a key, a passphrase, a token, a batch manifest), read with
 // the rules of read_file into one wiped buffer that never regrows (no unwiped copy).
 struct SecretFile {

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Class: a CLI input that is not what its flag expects (issue 9 item 11). For every
+# file-taking flag of every CLI, and for standard input where `-` is allowed: a 300 MiB
+# sparse file, /dev/zero, a symlink to /dev/zero, a FIFO and a directory. Each must end
+# at once (under `timeout 10`) with 65 (too large: the message names the file, its size
+# and the cap) or 66 (not a regular file), in bounded memory (max RSS < 64 MiB by
+# /usr/bin/time), having written nothing (registry dump and output folder unchanged).
+# The home's own files (iot-pki.toml, the registry's -wal side file) are tried too.
+# Fails before the fix: `token --batch` and `--csr` read /dev/zero until bad_alloc, a
+# FIFO as --csr, --passphrase-file or --token-file hangs (timeout), a 300 MiB --csr is
+# read whole.
+. "$(dirname "$0")/../lib/common.sh"
+umask 077
+H=$T/pki
+O=$T/out
+mkdir -p "$O" "$T/bad"
+printf 'correct horse battery staple\n' >"$T/pass"
+iot-ca --home "$H" init --cn "Inputs Root" --key ec-p256 --passphrase-file "$T/pass" >/dev/null
+iot-ca --home "$H" intermediate --name i1 --cn "Inputs Issuing" --key ec-p256 \
+  --passphrase-file "$T/pass" >/dev/null
+sed -i -e 's/^t_cost = .*/t_cost = 1/' -e 's/^m_cost_kib = .*/m_cost_kib = 8192/' "$H/iot-pki.toml"
+make_device_csr dev-1 "$T"
+iot-provision --home "$H" token --device-id dev-1 --out "$T/tok" >/dev/null
+printf 'token,csr_path\n%s,%s\n' "$(cat "$T/tok")" "$T/dev-1.csr" >"$T/manifest.csv"
+printf 'dev-2\n' >"$T/ids"
+
+# The hostile inputs.
+truncate -s 300M "$T/bad/big"
+ln -s /dev/zero "$T/bad/zero-link"
+mkfifo "$T/bad/fifo"
+mkdir "$T/bad/dir"
+INPUTS=("$T/bad/big" /dev/zero "$T/bad/zero-link" "$T/bad/fifo" "$T/bad/dir")
+want_code() { if [ "$1" = "$T/bad/big" ]; then echo 65; else echo 66; fi; }
+
+snapshot() {
+  { sqlite3 "$H/registry.db" .dump; ls -la "$O"; ls -a "$H" "$H/issuing"; } | sha256sum
+}
+BEFORE=$(snapshot)
+MAX_RSS_KB=65536
+
+# check NAME WANT CMD... : exit WANT within 10 s, bounded RSS, a message that names the
+# problem, nothing written.
+check() {
+  local name=$1 want=$2 got=0 rss
+  shift 2
+  timeout 10 /usr/bin/time -f %M -o "$T/rss" "$@" >"$T/last.out" 2>"$T/last.err" </dev/null || got=$?
+  [ "$got" -ne 124 ] || fail "$name: hung (killed after 10 s)"
+  [ "$got" -eq "$want" ] || fail "$name: exit $got, want $want: $(head -c 400 "$T/last.err")"
+  rss=$(tail -n1 "$T/rss")
+  [ "$rss" -lt "$MAX_RSS_KB" ] || fail "$name: max RSS $rss KiB"
+  if [ "$want" = 65 ]; then
+    grep -q "at most" "$T/last.err" || fail "$name: no cap in: $(cat "$T/last.err")"
+  fi
+  grep -qi "error" "$T/last.err" || fail "$name: no message"
+  [ "$(snapshot)" = "$BEFORE" ] || fail "$name: something was written"
+}
+
+# check_path NAME CMD-WITH-@ : runs CMD with @ replaced by each hostile input.
+check_path() {
+  local name=$1 x args a want
+  shift
+  for x in "${INPUTS[@]}"; do
+    args=()
+    for a in "$@"; do args+=("${a//@/$x}"); done
+    want=$(want_code "$x")
+    check "$name $(basename "$x")" "$want" "${args[@]}"
+    grep -qF -- "$x" "$T/last.err" || fail "$name $x: the message does not name the file: $(cat "$T/last.err")"
+    if [ "$want" = 65 ]; then
+      grep -q "314572800 bytes" "$T/last.err" || fail "$name: the size is not named: $(cat "$T/last.err")"
+    fi
+  done
+  pass "$name: 300 MiB, /dev/zero, a symlink to it, a FIFO and a directory are refused (65/66), bounded, nothing written"
+}
+
+CA=(iot-ca --home "$H")
+PR=(iot-provision --home "$H")
+check_path "iot-ca init --passphrase-file" iot-ca --home "$T/new-home" init --cn X --passphrase-file @
+[ ! -e "$T/new-home" ] || fail "init created the home"
+check_path "iot-ca intermediate --passphrase-file" "${CA[@]}" intermediate --name i2 --cn I2 --passphrase-file @
+check_path "iot-ca sign --csr" "${CA[@]}" sign --csr @ --profile device --out "$O/s.crt" --passphrase-file "$T/pass"
+check_path "iot-ca sign --passphrase-file" "${CA[@]}" sign --csr "$T/dev-1.csr" --profile device --out "$O/s.crt" --passphrase-file @
+check_path "iot-ca export --passphrase-file" "${CA[@]}" export --out "$O/export" --passphrase-file @
+check_path "iot-revoke crl --passphrase-file" iot-revoke --home "$H" crl --out "$O/crl.pem" --passphrase-file @
+check_path "iot-provision token --batch" "${PR[@]}" token --batch @ --out "$O/tokens.csv"
+check_path "iot-provision enroll --token-file" "${PR[@]}" enroll --token-file @ --csr "$T/dev-1.csr" --out "$O/e.crt"
+check_path "iot-provision enroll --csr" "${PR[@]}" enroll --token-file "$T/tok" --csr @ --out "$O/e.crt"
+check_path "iot-provision enroll --passphrase-file" "${PR[@]}" enroll --token-file "$T/tok" --csr "$T/dev-1.csr" --out "$O/e.crt" --passphrase-file @
+check_path "iot-provision enroll --batch" "${PR[@]}" enroll --batch @ --out-dir "$O/batch"
+check_path "iot-provision enroll --batch --passphrase-file" "${PR[@]}" enroll --batch "$T/manifest.csv" --out-dir "$O/batch" --passphrase-file @
+check_path "iot-gateway check-config --config" iot-gateway check-config --config @
+check_path "iot-gateway run --config" iot-gateway run --config @
+
+# audit verify streams the log: a 300 MiB file is data, not a regular file is no input.
+for x in /dev/zero "$T/bad/zero-link" "$T/bad/fifo" "$T/bad/dir"; do
+  check "iot-gateway audit verify $(basename "$x")" 66 iot-gateway audit verify "$x"
+done
+timeout 10 /usr/bin/time -f %M -o "$T/rss" iot-gateway audit verify "$T/bad/big" >/dev/null 2>"$T/last.err" && fail "a 300 MiB zero log verified"
+[ "$(tail -n1 "$T/rss")" -lt "$MAX_RSS_KB" ] || fail "audit verify of 300 MiB: RSS $(tail -n1 "$T/rss") KiB"
+grep -q "longer than" "$T/last.err" || fail "audit verify: $(cat "$T/last.err")"
+pass "iot-gateway audit verify: special files refused (66); a 300 MiB line-less file is refused in bounded memory"
+
+# Standard input where `-` is allowed: read with the same cap.
+for x in /dev/zero "$T/bad/big"; do
+  got=0
+  timeout 10 /usr/bin/time -f %M -o "$T/rss" "${CA[@]}" sign --csr - --profile device --out "$O/s.crt" \
+    --passphrase-file "$T/pass" <"$x" >/dev/null 2>"$T/last.err" || got=$?
+  [ "$got" = 65 ] || fail "sign --csr - <$x: exit $got: $(cat "$T/last.err")"
+  [ "$(tail -n1 "$T/rss")" -lt "$MAX_RSS_KB" ] || fail "sign --csr - <$x: RSS $(tail -n1 "$T/rss") KiB"
+  grep -q "standard input is larger than a CSR may be (at most 64 KiB)" "$T/last.err" || fail "sign --csr -: $(cat "$T/last.err")"
+  got=0
+  timeout 10 "${PR[@]}" enroll --token - --csr "$T/dev-1.csr" --out "$O/e.crt" <"$x" >/dev/null 2>"$T/last.err" || got=$?
+  [ "$got" = 65 ] || fail "enroll --token - <$x: exit $got: $(cat "$T/last.err")"
+  got=0
+  timeout 10 "${PR[@]}" enroll --token-file "$T/tok" --csr - --out "$O/e.crt" <"$x" >/dev/null 2>"$T/last.err" || got=$?
+  [ "$got" = 65 ] || fail "enroll --csr - <$x: exit $got: $(cat "$T/last.err")"
+  [ "$(snapshot)" = "$BEFORE" ] || fail "stdin $x: something was written"
+done
+pass "--csr - and --token - read standard input with the same cap (65), bounded"
+
+# A manifest row whose csr_path is hostile fails that row only, and spends no token.
+for x in "${INPUTS[@]}"; do
+  printf 'token,csr_path\n%s,%s\n' "$(cat "$T/tok")" "$x" >"$T/m-bad.csv"
+  got=0
+  timeout 10 "${PR[@]}" enroll --batch "$T/m-bad.csv" --out-dir "$T/batch-bad" >/dev/null 2>&1 || got=$?
+  [ "$got" = 65 ] || fail "manifest row $x: exit $got"
+  grep -qE "not a regular file|larger than a CSR" "$T/batch-bad/report.csv" || fail "row $x: $(cat "$T/batch-bad/report.csv")"
+done
+[ "$(snapshot)" = "$BEFORE" ] || fail "a hostile manifest row changed the registry"
+pass "a manifest row naming a hostile CSR path fails alone (65), no token spent"
+
+# The home's own files: the settings file and the registry's side file.
+cp "$H/iot-pki.toml" "$T/settings.keep"
+for x in "${INPUTS[@]}"; do
+  rm -rf "$H/iot-pki.toml"
+  ln -s "$x" "$H/iot-pki.toml"
+  [ "$x" != "$T/bad/big" ] || { rm "$H/iot-pki.toml"; cp --sparse=always "$x" "$H/iot-pki.toml"; }
+  want=$(want_code "$x")
+  BEFORE=$(snapshot)
+  check "iot-pki.toml as $(basename "$x")" "$want" "${CA[@]}" sign --csr "$T/dev-1.csr" --profile device --out "$O/s.crt" --passphrase-file "$T/pass"
+done
+rm -f "$H/iot-pki.toml"
+cp "$T/settings.keep" "$H/iot-pki.toml"
+pass "iot-pki.toml replaced by a hostile file is refused (65/66), bounded"
+mkfifo "$H/registry.db-wal"
+BEFORE=$(snapshot)
+check "registry.db-wal as a FIFO" 66 "${PR[@]}" list
+grep -q "registry.db-wal" "$T/last.err" || fail "the FIFO is not named: $(cat "$T/last.err")"
+rm "$H/registry.db-wal"
+pass "a FIFO in place of the registry's -wal file is refused (66), not a hang"
+
+# And the real inputs still work.
+"${CA[@]}" sign --csr - --profile device --out - --passphrase-file "$T/pass" <"$T/dev-1.csr" >"$T/stdout.crt"
+openssl x509 -in "$T/stdout.crt" -noout -subject | grep -q "CN *= *dev-1" || fail "sign --out - printed no certificate"
+pass "sign --csr - --out - reads the CSR from stdin and prints the certificate"
+finish
