@@ -36,9 +36,11 @@ void run_intermediate(const app::Common& common, const IntermediateOptions& o) {
   const pki::config::Settings settings = home.settings();
   auto reg = home.open_registry();
   const pki::keys::PassphraseSource source(o.passphrase_file);
-  const pki::x509::Signer root = home.load_root(source);
   // The issuing key is protected like the root: same passphrase file, or a new prompt.
+  // Asked first, so a passphrase too weak for a new key is refused (65) before the root
+  // key is opened with it.
   const pki::Secret pass = source.for_new_key(o.no_passphrase);
+  const pki::x509::Signer root = home.load_root(source);
   const pki::PkeyPtr key = pki::keys::generate(type);
   const std::int64_t days = o.days > 0 ? o.days : settings.issuing_days;
   const pki::X509Ptr cert =

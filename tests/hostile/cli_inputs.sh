@@ -89,6 +89,7 @@ check_path "iot-provision enroll --batch" "${PR[@]}" enroll --batch @ --out-dir 
 check_path "iot-provision enroll --batch --passphrase-file" "${PR[@]}" enroll --batch "$T/manifest.csv" --out-dir "$O/batch" --passphrase-file @
 check_path "iot-gateway check-config --config" iot-gateway check-config --config @
 check_path "iot-gateway run --config" iot-gateway run --config @
+check_path "iot-gateway --config" iot-gateway --config @
 
 # audit verify streams the log: a 300 MiB file is data, not a regular file is no input.
 for x in /dev/zero "$T/bad/zero-link" "$T/bad/fifo" "$T/bad/dir"; do
@@ -147,6 +148,38 @@ check "registry.db-wal as a FIFO" 66 "${PR[@]}" list
 grep -q "registry.db-wal" "$T/last.err" || fail "the FIFO is not named: $(cat "$T/last.err")"
 rm "$H/registry.db-wal"
 pass "a FIFO in place of the registry's -wal file is refused (66), not a hang"
+
+# TOML nested past the parser's stack (issue 9 item 12): a 100,000-part table header,
+# dotted key, array and inline-table nesting, in iot-pki.toml and gateway.toml. Both
+# loaders refuse them before toml++ (78, naming the line), never crash.
+# Fails before the fix: both loaders die with SIGSEGV (exit 139).
+"$PY" - "$T/toml" <<'PYEOF'
+import sys
+d = sys.argv[1]
+n = 100000
+cases = {
+    "header": "[" + ".".join(["a"] * n) + "]\n",
+    "aot": "[[" + ".".join(["a"] * n) + "]]\n",
+    "dotted": "x = 1\n" + ".".join(["a"] * n) + " = 1\n",
+    "array": "a = " + "[" * n + "]" * n + "\n",
+    "inline": "a = " + "{b=" * n + "1" + "}" * n + "\n",
+}
+import os
+os.makedirs(d, exist_ok=True)
+for name, text in cases.items():
+    open(os.path.join(d, name + ".toml"), "w").write(text)
+PYEOF
+cp "$H/iot-pki.toml" "$T/settings.keep"
+for c in header aot dotted array inline; do
+  cp "$T/toml/$c.toml" "$H/iot-pki.toml"
+  check "iot-pki.toml $c" 78 "${CA[@]}" sign --csr "$T/dev-1.csr" --profile device --out "$O/s.crt" --passphrase-file "$T/pass"
+  grep -qE "iot-pki.toml:[0-9]+:[0-9]+: refused before parsing" "$T/last.err" || fail "iot-pki.toml $c: $(cat "$T/last.err")"
+  check "gateway.toml $c" 78 iot-gateway check-config --config "$T/toml/$c.toml"
+  grep -q "refused before parsing" "$T/last.out" "$T/last.err" || fail "check-config $c: $(cat "$T/last.out" "$T/last.err")"
+  check "iot-gateway run $c" 78 iot-gateway run --config "$T/toml/$c.toml"
+done
+cp "$T/settings.keep" "$H/iot-pki.toml"
+pass "100,000-deep TOML (header, [[header]], dotted key, array, inline table) is refused (78) by both loaders, no crash"
 
 # And the real inputs still work.
 "${CA[@]}" sign --csr - --profile device --out - --passphrase-file "$T/pass" <"$T/dev-1.csr" >"$T/stdout.crt"
