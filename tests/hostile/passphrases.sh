@@ -61,7 +61,8 @@ sed -i -e 's/^t_cost = .*/t_cost = 1/' -e 's/^m_cost_kib = .*/m_cost_kib = 8192/
 make_device_csr dev-1 "$T"
 iot-provision --home "$H" token --device-id dev-1 --out "$T/tok" >/dev/null
 printf 'token,csr_path\n%s,%s\n' "$(cat "$T/tok")" "$T/dev-1.csr" >"$T/manifest.csv"
-snapshot() { { sqlite3 "$H/registry.db" .dump; ls -la "$T/o" 2>/dev/null; } | sha256sum; }
+mkdir "$T/o"
+snapshot() { { sqlite3 "$H/registry.db" .dump; ls -lA "$T/o"; } | sha256sum; }
 before=$(snapshot)
 for f in empty empty-line crlf; do
   P=$T/$f
@@ -73,7 +74,7 @@ for f in empty empty-line crlf; do
   expect_exit 65 iot-provision --home "$H" enroll --batch "$T/manifest.csv" --out-dir "$T/o/b" --passphrase-file "$P"
   expect_exit 65 iot-ca --home "$H" intermediate --name i2 --cn X --passphrase-file "$P"
 done
-[ "$(snapshot)" = "$before" ] && [ ! -e "$T/o" ] || fail "an empty passphrase changed something"
+[ "$(snapshot)" = "$before" ] || fail "an empty passphrase changed something"
 pass "sign, export, crl, enroll, enroll --batch and intermediate refuse an empty passphrase (65), nothing written"
 
 # The key on disk: PBES2, PBKDF2 with HMAC-SHA256 and >= 600,000 iterations, AES-256-CBC.
