@@ -41,8 +41,9 @@ pass "the right passphrase signs"
 
 # A key encrypted the old way (OpenSSL's default PBKDF2, 2,048 iterations), made at test
 # time by openssl itself, still opens: the stronger KDF only applies to keys we write.
+cp "$T/pass" "$T/pass.out"  # openssl reads -passin and -passout from one BIO when they match
 openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$H/issuing/i1/ca.key" -passin "file:$T/pass" \
-  -passout "file:$T/pass" -out "$T/old.key"
+  -passout "file:$T/pass.out" -out "$T/old.key"
 openssl asn1parse -in "$T/old.key" | grep -q "INTEGER *:0800" || fail "the fixture is not PBKDF2 x 2048"
 cp "$H/issuing/i1/ca.key" "$T/new.key"
 cp "$T/old.key" "$H/issuing/i1/ca.key"
