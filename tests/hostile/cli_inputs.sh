@@ -191,4 +191,15 @@ pass "100,000-deep TOML (header, [[header]], dotted key, array, inline table) is
 "${CA[@]}" sign --csr - --profile device --out - --passphrase-file "$T/pass" <"$T/dev-1.csr" >"$T/stdout.crt"
 openssl x509 -in "$T/stdout.crt" -noout -subject | grep -q "CN *= *dev-1" || fail "sign --out - printed no certificate"
 pass "sign --csr - --out - reads the CSR from stdin and prints the certificate"
+"${PR[@]}" token --device-id dev-3 --out - >"$T/tok3" 2>/dev/null
+grep -q '^iotp_' "$T/tok3" || fail "token --out - printed no token"
+chmod 600 "$T/tok3"
+make_device_csr dev-3 "$T"
+"${PR[@]}" enroll --token-file "$T/tok3" --csr - --out - --passphrase-file "$T/pass" <"$T/dev-3.csr" >"$T/dev-3.crt" 2>/dev/null
+openssl x509 -in "$T/dev-3.crt" -noout -subject | grep -q "CN *= *dev-3" || fail "enroll --out - printed no certificate"
+iot-revoke --home "$H" crl --out - --format der --passphrase-file "$T/pass" >"$T/crl.der" 2>/dev/null
+openssl crl -inform DER -in "$T/crl.der" -noout || fail "crl --out - printed no CRL"
+expect_exit 2 "${CA[@]}" --json sign --csr "$T/dev-1.csr" --profile device --out - --passphrase-file "$T/pass"
+expect_exit 2 "${PR[@]}" enroll --token - --csr - --out "$O/x.crt"
+pass "token, enroll and crl take --out - (and enroll --csr -); --out - with --json, two readers of stdin: usage (2)"
 finish

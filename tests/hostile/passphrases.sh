@@ -6,8 +6,9 @@
 # instead of writing a clear key; --no-passphrase is the only way to one, with a
 # warning on stderr and in --json. Nothing is written by a refused command.
 # Fails before the fix: an empty passphrase file, an empty first line, or no terminal
-# made init write an unencrypted root key and exit 0; "abc" was accepted; an empty
-# passphrase for an existing key was "wrong passphrase" (77).
+# made init write an unencrypted root key and exit 0; "abc" was accepted at the prompt
+# (and an empty answer meant no encryption); an empty passphrase for an existing key
+# was "wrong passphrase" (77).
 . "$(dirname "$0")/../lib/common.sh"
 umask 077
 printf '' >"$T/empty"
@@ -32,6 +33,24 @@ expect_err_contains "--no-passphrase"
 [ ! -e "$T/h-notty" ] || fail "init without a terminal created the home"
 expect_exit 2 iot-ca --home "$T/h-notty" init --cn "Root" --passphrase-file "$T/pass" --no-passphrase
 pass "init with no terminal and no --passphrase-file refuses (2), writes nothing"
+
+# At a terminal (script(1) gives the command a pty): "abc" and an empty answer are
+# refused; a long enough passphrase typed twice encrypts the key.
+tty_init() {  # tty_init HOME ANSWER...: types each answer at the prompt
+  local home=$1
+  shift
+  { sleep 0.5; for a in "$@"; do printf '%s\n' "$a"; sleep 0.5; done; sleep 1; } |
+    timeout 20 script -qec "iot-ca --home '$home' init --cn Root --key ec-p256" /dev/null >"$T/tty.out" 2>&1
+}
+for answer in abc ""; do
+  rc=0
+  tty_init "$T/h-tty" "$answer" || rc=$?
+  [ "$rc" = 65 ] || fail "terminal answer '$answer': exit $rc: $(cat "$T/tty.out")"
+  [ ! -e "$T/h-tty" ] || fail "terminal answer '$answer' created the home"
+done
+tty_init "$T/h-tty" "correct horse battery" "correct horse battery" || fail "terminal: $(cat "$T/tty.out")"
+head -n1 "$T/h-tty/root/ca.key" | grep -q "BEGIN ENCRYPTED PRIVATE KEY" || fail "terminal: the key is not encrypted"
+pass "at a terminal, 'abc' and an empty passphrase are refused (65); a strong one typed twice encrypts"
 
 # --no-passphrase: a clear key, said loudly.
 iot-ca --home "$T/h-clear" init --cn "Clear Root" --key ec-p256 --no-passphrase >"$T/out" 2>"$T/err"
