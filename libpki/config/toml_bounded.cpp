@@ -19,7 +19,8 @@ class Scanner {
       if (stack_.empty() && at_line_start_) {
         at_line_start_ = false;
         skip_blanks();
-        if (pos_ < s_.size() && s_[pos_] == '[') {
+        if (pos_ >= s_.size()) break;  // the text ends in blanks (fuzz_settings found it)
+        if (s_[pos_] == '[') {
           header();
           continue;
         }

@@ -108,3 +108,14 @@ TEST_CASE("iot-pki.toml with a 100,000-part header is a configuration error, not
     CHECK(std::string(e.what()).rfind("iot-pki.toml:1:", 0) == 0);
   }
 }
+
+TEST_CASE("a text that ends in blanks after a newline is scanned to its end, not past it") {
+  // Found by fuzz_settings (corpus/settings/regress_trailing_blanks_*): the scan read
+  // one byte past a buffer that ends in blanks after a newline. Here the byte after
+  // the view is a '[' that must never be seen.
+  const std::string buffer = "a = 1\n   [";
+  const std::string_view text(buffer.data(), buffer.size() - 1);
+  CHECK_FALSE(check_toml_bounds(text));
+  CHECK_FALSE(check_toml_bounds("\n \t"));
+  CHECK_FALSE(check_toml_bounds(" "));
+}
