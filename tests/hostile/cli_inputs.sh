@@ -142,6 +142,20 @@ done
 rm -f "$H/iot-pki.toml"
 cp "$T/settings.keep" "$H/iot-pki.toml"
 pass "iot-pki.toml replaced by a hostile file is refused (65/66), bounded"
+# The CA's own certificate and key, as export (and every signing command) reads them.
+for f in issuing/i1/ca.crt issuing/i1/ca.key; do
+  cp "$H/$f" "$T/keep"
+  for x in "${INPUTS[@]}"; do
+    rm -rf "${H:?}/$f"
+    if [ "$x" = "$T/bad/big" ]; then truncate -s 300M "$H/$f"; else ln -s "$x" "$H/$f"; fi
+    BEFORE=$(snapshot)
+    check "$f as $(basename "$x")" "$(want_code "$x")" "${CA[@]}" export --out "$O/export" --passphrase-file "$T/pass"
+    grep -qF "$H/$f" "$T/last.err" || fail "$f: the file is not named: $(cat "$T/last.err")"
+  done
+  rm -rf "${H:?}/$f"
+  cp "$T/keep" "$H/$f"
+done
+pass "the home's CA certificate and key replaced by hostile files: export refuses (65/66), bounded"
 # (No snapshot while the FIFO is there: sqlite3 itself would remove it on close.)
 BEFORE=$(snapshot)
 for side in wal shm journal; do
