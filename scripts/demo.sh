@@ -53,8 +53,8 @@ printf '[ca]\norganisation = "Demo IoT"\n\n[argon2]\nt_cost = 1\nm_cost_kib = 81
 cd "$D"
 
 step "Create the root CA and an issuing CA (offline, in $H)"
-show iot-ca --home "$H" init --cn "Demo Root CA" --key ec-p384
-show iot-ca --home "$H" intermediate --name line1 --cn "Demo Line 1 CA"
+show iot-ca --home "$H" init --cn "Demo Root CA" --key ec-p384 --no-passphrase
+show iot-ca --home "$H" intermediate --name line1 --cn "Demo Line 1 CA" --no-passphrase
 
 step "Issue the gateway's server certificate"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out gateway/server.key 2>/dev/null

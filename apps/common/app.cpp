@@ -57,4 +57,11 @@ void note(const std::string& line) {
   std::cerr << line << "\n";
 }
 
+std::string unencrypted_key_warning(const std::filesystem::path& key) {
+  return key.string() +
+         " is NOT encrypted (--no-passphrase): anyone who can read it can sign as this CA; "
+         "keep it offline, or re-encrypt it: openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf "
+         "hmacWithSHA256 -iter 600000";
+}
+
 }  // namespace app

@@ -26,4 +26,7 @@ void emit(const Common& common, const nlohmann::json& doc, const std::string& hu
 // Progress and notes for humans go to stderr, never to stdout (which may be JSON).
 void note(const std::string& line);
 
+// What `init`/`intermediate --no-passphrase` say on stderr and in --json ("warning").
+[[nodiscard]] std::string unencrypted_key_warning(const std::filesystem::path& key);
+
 }  // namespace app

@@ -20,6 +20,7 @@ struct InitOptions {
   std::string key = "rsa4096";
   std::int64_t days = 0;
   std::optional<std::filesystem::path> passphrase_file;
+  bool no_passphrase = false;
 };
 
 void run_init(const app::Common& common, const InitOptions& o) {
@@ -32,14 +33,15 @@ void run_init(const app::Common& common, const InitOptions& o) {
         "PKI home " + home.dir().string() + " already has a root CA; refusing to overwrite it");
   }
   if (o.cn.empty()) throw pki::Error(pki::Exit::usage, "--cn must not be empty");
+  // The passphrase is settled before anything is created: a refused one leaves no trace.
+  const pki::Secret pass =
+      pki::keys::PassphraseSource(o.passphrase_file).for_new_key(o.no_passphrase);
   // Read settings first: an operator may pre-seed iot-pki.toml (e.g. Argon2 cost).
+  pki::config::Settings settings = home.settings();
   pki::fs::ensure_private_dir(home.dir());
   pki::fs::ensure_private_dir(home.root_cert_path().parent_path());
-  pki::config::Settings settings = home.settings();
   const std::string org = o.org.empty() ? settings.organisation : o.org;
   const std::int64_t days = o.days > 0 ? o.days : settings.root_days;
-
-  const pki::Secret pass = pki::keys::PassphraseSource(o.passphrase_file).for_new_key(true);
   const pki::PkeyPtr key = pki::keys::generate(type);
   const pki::X509Ptr cert = pki::x509::make_root(key.get(), o.cn, org, days);
 
@@ -61,13 +63,18 @@ void run_init(const app::Common& common, const InitOptions& o) {
   pki::fs::write_file_atomic(home.root_cert_path(), pki::x509::to_pem(cert.get()), 0644);
   txn.commit();
 
-  app::emit(common,
-            {{"serial", rec.serial},
-             {"subject", rec.subject},
-             {"not_after", pki::rfc3339(rec.not_after)},
-             {"path", home.root_cert_path().string()},
-             {"key", pki::keys::key_type_name(type)},
-             {"encrypted", !pass.empty()}},
+  nlohmann::json doc = {{"serial", rec.serial},
+                        {"subject", rec.subject},
+                        {"not_after", pki::rfc3339(rec.not_after)},
+                        {"path", home.root_cert_path().string()},
+                        {"key", pki::keys::key_type_name(type)},
+                        {"encrypted", !pass.empty()}};
+  if (pass.empty()) {
+    const std::string warning = app::unencrypted_key_warning(home.root_key_path());
+    app::note("iot-ca: warning: " + warning);
+    doc["warning"] = warning;
+  }
+  app::emit(common, doc,
             "Root CA created: " + rec.subject + "\n  certificate " +
                 home.root_cert_path().string() + "\n  key         " +
                 home.root_key_path().string() +
@@ -85,7 +92,12 @@ void add_init_command(CLI::App& cli, app::Common& common) {
   cmd->add_option("--key", opts->key, "Key type: rsa4096 (default), ec-p384, ec-p256");
   cmd->add_option("--days", opts->days, "Validity in days (default from settings: 3650)")
       ->check(CLI::Range(1, 36500));
-  cmd->add_option("--passphrase-file", opts->passphrase_file,
-                  "Encrypt the key with the first line of this file (0600); else prompt");
+  auto* pf = cmd->add_option(
+      "--passphrase-file", opts->passphrase_file,
+      "Encrypt the key with the first line of this file (0600, at least 12 characters); "
+      "else prompt on the terminal");
+  cmd->add_flag("--no-passphrase", opts->no_passphrase,
+                "Write the root key unencrypted (the only way to; a warning is printed)")
+      ->excludes(pf);
   cmd->callback([&common, opts] { run_init(common, *opts); });
 }

@@ -19,6 +19,7 @@ struct IntermediateOptions {
   std::string key = "ec-p384";
   std::int64_t days = 0;
   std::optional<std::filesystem::path> passphrase_file;
+  bool no_passphrase = false;
 };
 
 void run_intermediate(const app::Common& common, const IntermediateOptions& o) {
@@ -35,9 +36,11 @@ void run_intermediate(const app::Common& common, const IntermediateOptions& o) {
   const pki::config::Settings settings = home.settings();
   auto reg = home.open_registry();
   const pki::keys::PassphraseSource source(o.passphrase_file);
-  const pki::x509::Signer root = home.load_root(source);
   // The issuing key is protected like the root: same passphrase file, or a new prompt.
-  const pki::Secret pass = source.for_new_key(true);
+  // Asked first, so a passphrase too weak for a new key is refused (65) before the root
+  // key is opened with it.
+  const pki::Secret pass = source.for_new_key(o.no_passphrase);
+  const pki::x509::Signer root = home.load_root(source);
   const pki::PkeyPtr key = pki::keys::generate(type);
   const std::int64_t days = o.days > 0 ? o.days : settings.issuing_days;
   const pki::X509Ptr cert =
@@ -57,12 +60,18 @@ void run_intermediate(const app::Common& common, const IntermediateOptions& o) {
   pki::fs::write_file_atomic(dir / "ca.crt", pki::x509::to_pem(cert.get()), 0644);
   txn.commit();
 
-  app::emit(common,
-            {{"name", o.name},
-             {"serial", rec.serial},
-             {"subject", rec.subject},
-             {"not_after", pki::rfc3339(rec.not_after)},
-             {"path", (dir / "ca.crt").string()}},
+  nlohmann::json doc = {{"name", o.name},
+                        {"serial", rec.serial},
+                        {"subject", rec.subject},
+                        {"not_after", pki::rfc3339(rec.not_after)},
+                        {"path", (dir / "ca.crt").string()},
+                        {"encrypted", !pass.empty()}};
+  if (pass.empty()) {
+    const std::string warning = app::unencrypted_key_warning(dir / "ca.key");
+    app::note("iot-ca: warning: " + warning);
+    doc["warning"] = warning;
+  }
+  app::emit(common, doc,
             "Issuing CA '" + o.name + "' created: " + rec.subject + "\n  certificate " +
                 (dir / "ca.crt").string() + "\n  serial      " + rec.serial + "\n  valid until " +
                 pki::rfc3339(rec.not_after));
@@ -79,6 +88,8 @@ void add_intermediate_command(CLI::App& cli, app::Common& common) {
   cmd->add_option("--days", opts->days, "Validity in days (default from settings: 1825)")
       ->check(CLI::Range(1, 36500));
   cmd->add_option("--passphrase-file", opts->passphrase_file,
-                  "Root key passphrase; also encrypts the new key");
+                  "Root key passphrase; also encrypts the new key (at least 12 characters)");
+  cmd->add_flag("--no-passphrase", opts->no_passphrase,
+                "Write the issuing key unencrypted (the only way to; a warning is printed)");
   cmd->callback([&common, opts] { run_intermediate(common, *opts); });
 }

@@ -51,16 +51,24 @@ void run_sign(const app::Common& common, const SignOptions& o) {
     }
     spec.sans = pki::x509::parse_sans(o.san);
   }
+  const bool to_stdout = pki::fs::is_stdio(o.out);
+  if (to_stdout && common.json) {
+    throw pki::Error(pki::Exit::usage,
+                     "--out - writes the certificate to standard output; it cannot be combined "
+                     "with --json");
+  }
   std::error_code ec;
-  if (!o.force && std::filesystem::exists(o.out, ec)) {
+  if (!to_stdout && !o.force && std::filesystem::exists(o.out, ec)) {
     throw pki::Error(pki::Exit::cant_create,
                      o.out.string() + " already exists (use --force to replace it)");
   }
   home.require_initialised();
-  const pki::x509::Csr csr = pki::x509::parse_csr(pki::fs::read_file(o.csr, pki::fs::kCsrLimit), o.csr.string());
+  const std::string csr_name = pki::fs::is_stdio(o.csr) ? "standard input" : o.csr.string();
+  const pki::x509::Csr csr =
+      pki::x509::parse_csr(pki::fs::read_input(o.csr, pki::fs::kCsrLimit), csr_name);
   spec.common_name = csr.common_name;
   if (spec.common_name.empty())
-    throw pki::Error(pki::Exit::data, o.csr.string() + ": the request has no CN");
+    throw pki::Error(pki::Exit::data, csr_name + ": the request has no CN");
   const pki::config::Settings settings = home.settings();
   spec.days = o.days > 0 ? o.days : profile_days(profile, settings);
 
@@ -72,6 +80,14 @@ void run_sign(const app::Common& common, const SignOptions& o) {
       reg.handle(), signer, ::X509_REQ_get0_pubkey(csr.req.get()), spec, settings);
   std::string pem = pki::x509::to_pem(issued.cert.get());
   if (o.chain) pem += pki::ca::chain_pem(signer, home.root_cert().get());
+  if (to_stdout) {
+    // A certificate on stdout cannot be taken back: it is printed after COMMIT.
+    txn.commit();
+    pki::fs::write_stdout(pem);
+    app::note("iot-ca: issued " + issued.record.profile + " certificate " + issued.record.serial +
+              " for " + issued.record.subject + " (signed by " + signer.name + ")");
+    return;
+  }
   pki::fs::write_file_atomic(o.out, pem, 0644);
   try {
     txn.commit();
@@ -93,12 +109,14 @@ void run_sign(const app::Common& common, const SignOptions& o) {
 void add_sign_command(CLI::App& cli, app::Common& common) {
   auto opts = std::make_shared<SignOptions>();
   CLI::App* cmd = cli.add_subcommand("sign", "Sign a CSR with a profile: device, server or admin");
-  cmd->add_option("--csr", opts->csr, "The certificate signing request (PEM or DER)")->required();
+  cmd->add_option("--csr", opts->csr, "The certificate signing request (PEM or DER); - for stdin")
+      ->required();
   cmd->add_option("--profile", opts->profile, "device | server | admin")->required();
   cmd->add_option("--days", opts->days, "Validity in days (default per profile from settings)")
       ->check(CLI::Range(1, 36500));
   cmd->add_option("--san", opts->san, "Server names: DNS:name,IP:addr (server profile)");
-  cmd->add_option("--out", opts->out, "Where to write the certificate (PEM)")->required();
+  cmd->add_option("--out", opts->out, "Where to write the certificate (PEM); - for stdout")
+      ->required();
   cmd->add_option("--ca", opts->ca,
                   "Signing CA: 'root' or an issuing CA name (default: newest issuing CA)");
   cmd->add_flag("--chain", opts->chain, "Append the CA chain to the output");

@@ -31,10 +31,8 @@ struct EnrollOptions {
   std::optional<std::filesystem::path> passphrase_file;
 };
 
-constexpr std::size_t kMaxTokenFileBytes = 4096;
-
 pki::token::Token read_token(const EnrollOptions& o) {
-  pki::Secret text = o.token_file ? prov::read_secret_file(*o.token_file, kMaxTokenFileBytes)
+  pki::Secret text = o.token_file ? prov::read_secret(*o.token_file, pki::fs::kTokenLimit)
                                   : pki::fs::read_stdin_secret();
   return pki::token::parse(text.view());
 }
@@ -51,12 +49,23 @@ void run_single(const app::Common& common, const EnrollOptions& o) {
   }
   if (o.csr.empty() || o.out.empty())
     throw pki::Error(pki::Exit::usage, "enroll needs --csr and --out");
+  if (o.token == "-" && pki::fs::is_stdio(o.csr)) {
+    throw pki::Error(pki::Exit::usage, "--token - and --csr - cannot both read standard input");
+  }
+  const bool to_stdout = pki::fs::is_stdio(o.out);
+  if (to_stdout && common.json) {
+    throw pki::Error(pki::Exit::usage,
+                     "--out - writes the certificate to standard output; it cannot be combined "
+                     "with --json");
+  }
   const pki::ca::Home home(common.home);
   home.require_initialised();
   const pki::config::Settings settings = home.settings();
   const pki::token::Token token = read_token(o);
   prov::require_writable_output(o.out, o.force);
-  const pki::x509::Csr csr = pki::x509::parse_csr(pki::fs::read_file(o.csr, pki::fs::kCsrLimit), o.csr.string());
+  const pki::x509::Csr csr =
+      pki::x509::parse_csr(pki::fs::read_input(o.csr, pki::fs::kCsrLimit),
+                           pki::fs::is_stdio(o.csr) ? "standard input" : o.csr.string());
   if (csr.common_name.empty())
     throw pki::Error(pki::Exit::data, o.csr.string() + ": the request has no CN");
   pki::x509::require_device_id(csr.common_name);
@@ -71,17 +80,26 @@ void run_single(const app::Common& common, const EnrollOptions& o) {
   pki::token::RedeemOptions ro;
   // The certificate file is written before COMMIT and removed if COMMIT fails: no
   // certificate without its registry record, no spent token without its certificate.
+  // `--out -` prints after COMMIT instead: a certificate on stdout cannot be taken back.
   bool written = false;
-  ro.before_commit = [&](const pki::db::CertRecord& rec) {
-    pki::fs::write_file_atomic(o.out, rec.pem + chain, 0644);
-    written = true;
-  };
+  if (!to_stdout) {
+    ro.before_commit = [&](const pki::db::CertRecord& rec) {
+      pki::fs::write_file_atomic(o.out, rec.pem + chain, 0644);
+      written = true;
+    };
+  }
   pki::token::Redeemed r;
   try {
     r = pki::token::redeem(reg.handle(), row, csr, signer, settings, pki::now_unix(), ro);
   } catch (...) {
     if (written) ::unlink(o.out.c_str());
     throw;
+  }
+  if (to_stdout) {
+    pki::fs::write_stdout(r.record.pem + chain);
+    app::note("iot-provision: enrolled " + r.record.device_id + ": certificate " + r.record.serial +
+              " (signed by " + signer.name + ") written to standard output");
+    return;
   }
   nlohmann::json doc = app::cert_json(r.record, pki::now_unix());
   doc["path"] = o.out.string();
@@ -99,8 +117,9 @@ void add_enroll_command(CLI::App& cli, app::Common& common) {
   auto* tf = cmd->add_option("--token-file", o->token_file, "File holding the token");
   auto* ts =
       cmd->add_option("--token", o->token, "'-' reads the token from standard input")->excludes(tf);
-  auto* csr = cmd->add_option("--csr", o->csr, "The device's CSR (PEM or DER)");
-  auto* out = cmd->add_option("--out", o->out, "Where to write the certificate (PEM)");
+  auto* csr = cmd->add_option("--csr", o->csr, "The device's CSR (PEM or DER); - for stdin");
+  auto* out =
+      cmd->add_option("--out", o->out, "Where to write the certificate (PEM); - for stdout");
   cmd->add_flag("--chain", o->chain, "Append the CA chain to the certificate file(s)");
   cmd->add_flag("--force", o->force, "Replace an existing --out file");
   auto* batch = cmd->add_option("--batch", o->batch, "Manifest CSV with columns token,csr_path")

@@ -23,14 +23,13 @@ struct TokenOptions {
   bool force = false;
 };
 
-constexpr std::size_t kMaxDeviceListBytes = 16 * 1024 * 1024;
+// 64-character ids: about 250,000 devices.
+constexpr pki::fs::Limit kDeviceListLimit{16 << 20, "device list"};
 
 // One device id per line; blank lines and '#' comments are skipped. Every problem is
 // reported with its line before any token is made.
 std::vector<std::string> read_device_ids(const std::filesystem::path& path) {
-  const std::string text = pki::fs::read_file(path, pki::fs::kListLimit);
-  if (text.size() > kMaxDeviceListBytes)
-    throw pki::Error(pki::Exit::data, path.string() + ": too large");
+  const std::string text = pki::fs::read_file(path, kDeviceListLimit);
   std::vector<std::string> ids;
   std::map<std::string, std::size_t> seen;
   std::string problems;
@@ -78,8 +77,9 @@ void json_token_doc(const pki::token::NewToken& t, pki::Secret& buf) {
   s += "\"\n}\n";
 }
 
-void run_single(const app::Common& common, const TokenOptions& o, std::int64_t ttl) {
+void run_single(const app::Common& common, TokenOptions o, std::int64_t ttl) {
   pki::x509::require_device_id(o.device_id);
+  if (o.out && pki::fs::is_stdio(*o.out)) o.out.reset();  // `--out -`: standard output
   if (o.out) prov::require_writable_output(*o.out, o.force);
   const pki::ca::Home home(common.home);
   auto reg = home.open_registry();
@@ -114,11 +114,17 @@ void run_single(const app::Common& common, const TokenOptions& o, std::int64_t t
     app::note("iot-provision: token for " + t.device_id + " (id " + t.id +
               "), single use, expires " + when + "; it is shown only this once");
   }
-  prov::write_stdout(doc.view());
+  pki::fs::write_stdout(doc.view());
 }
 
 void run_batch(const app::Common& common, const TokenOptions& o, std::int64_t ttl) {
   if (!o.out) throw pki::Error(pki::Exit::usage, "token --batch needs --out FILE (written 0600)");
+  const bool to_stdout = pki::fs::is_stdio(*o.out);
+  if (to_stdout && common.json) {
+    throw pki::Error(pki::Exit::usage,
+                     "token --batch --out - writes the CSV to standard output; "
+                     "it cannot be combined with --json");
+  }
   prov::require_writable_output(*o.out, o.force);
   const std::vector<std::string> ids = read_device_ids(*o.batch);
   const pki::ca::Home home(common.home);
@@ -138,10 +144,20 @@ void run_batch(const app::Common& common, const TokenOptions& o, std::int64_t tt
     s.append(pki::rfc3339(t.expires_at)).push_back('\n');
   }
   try {
-    pki::fs::write_file_atomic(*o.out, csv.view(), 0600);
+    if (to_stdout) {
+      pki::fs::write_stdout(csv.view());
+    } else {
+      pki::fs::write_file_atomic(*o.out, csv.view(), 0600);
+    }
   } catch (...) {
     pki::token::discard_tokens(reg.handle(), made);
     throw;
+  }
+  if (to_stdout) {
+    app::note("iot-provision: wrote " + std::to_string(made.size()) +
+              " tokens to standard output; single use, expire " +
+              pki::rfc3339(made.front().expires_at));
+    return;
   }
   nlohmann::json list = nlohmann::json::array();
   for (const auto& t : made) list.push_back({{"id", t.id}, {"device_id", t.device_id}});
@@ -162,7 +178,8 @@ void add_token_command(CLI::App& cli, app::Common& common) {
   auto* dev = cmd->add_option("--device-id", o->device_id, "The device the token is for (its CN)");
   auto* batch =
       cmd->add_option("--batch", o->batch, "A file with one device id per line")->excludes(dev);
-  cmd->add_option("--out", o->out, "Write the token(s) to this file, mode 0600 (CSV for --batch)");
+  cmd->add_option("--out", o->out,
+                  "Write the token(s) to this file, mode 0600 (CSV for --batch); - for stdout");
   cmd->add_option("--ttl", o->ttl, "Lifetime, e.g. 90s, 15m, 2h (default from settings: 15m)");
   cmd->add_option("--jobs", o->jobs, "Parallel Argon2id hashes for --batch (default: cores, <= 4)")
       ->check(CLI::Range(1, 64))

@@ -7,6 +7,7 @@
 
 #include "common/app.hpp"
 #include "core/secret.hpp"
+#include "fsutil/files.hpp"
 
 void add_token_command(CLI::App& cli, app::Common& common);
 void add_enroll_command(CLI::App& cli, app::Common& common);
@@ -18,17 +19,12 @@ namespace prov {
 // A --ttl value ("90s", "15m", "2h", "7d"): Error(usage) unless 1 s ≤ ttl ≤ 30 d.
 [[nodiscard]] std::int64_t parse_ttl(const std::string& text);
 
-// Reads a file that holds a secret (token file, manifest) into a wiped buffer. Warns
-// on stderr when group or others may read it.
-[[nodiscard]] pki::Secret read_secret_file(const std::filesystem::path& path,
-                                           std::size_t max_bytes);
-
-// Writes all of `data` to standard output with write(2), bypassing iostream buffers
-// that would keep an unwiped copy of a secret.
-void write_stdout(std::string_view data);
+// pki::fs::read_secret_file (regular file, capped, one wiped buffer) that warns on
+// stderr when group or others may read the file (token file, manifest).
+[[nodiscard]] pki::Secret read_secret(const std::filesystem::path& path, pki::fs::Limit limit);
 
 // Error(cant_create) when `out` exists (unless `force`) or its folder does not exist
-// or is not writable: checked before a token is spent.
+// or is not writable: checked before a token is spent. `-` (stdout) always passes.
 void require_writable_output(const std::filesystem::path& out, bool force);
 
 struct BatchOptions {

@@ -34,7 +34,8 @@ namespace {
 namespace stdfs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kMaxManifestBytes = 256 * 1024 * 1024;
+// About a million rows of token,csr_path.
+constexpr pki::fs::Limit kManifestLimit{256 << 20, "batch manifest"};
 
 struct Row {
   std::optional<pki::token::Token> token;
@@ -81,14 +82,15 @@ class Batch {
     home_.require_initialised();
     settings_ = home_.settings();
     load_manifest();
+    // The CA key (and its passphrase) before anything is created: a refusal writes nothing.
+    signer_ = home_.load_ca(o_.ca.empty() ? home_.default_signer_name() : o_.ca,
+                            pki::keys::PassphraseSource(o_.passphrase_file));
     make_out_dir();
     report_path_ = o_.report ? *o_.report : o_.out_dir / "report.csv";
     remove_stale_temp_files(o_.out_dir, report_path_.filename().string());
     const unsigned jobs =
         std::max(1U, std::min<unsigned>(o_.jobs, static_cast<unsigned>(rows_.size())));
     for (unsigned w = 0; w <= jobs; ++w) regs_.push_back(home_.open_registry());  // + writer
-    signer_ = home_.load_ca(o_.ca.empty() ? home_.default_signer_name() : o_.ca,
-                            pki::keys::PassphraseSource(o_.passphrase_file));
     if (o_.chain) chain_ = pki::ca::chain_pem(signer_, home_.root_cert().get());
 
     const auto t0 = Clock::now();
@@ -105,7 +107,7 @@ class Batch {
 
  private:
   void load_manifest() {
-    const pki::Secret text = read_secret_file(o_.manifest, kMaxManifestBytes);
+    const pki::Secret text = read_secret(o_.manifest, kManifestLimit);
     const stdfs::path base = o_.manifest.has_parent_path() ? o_.manifest.parent_path() : ".";
     manifest_ = pki::batch::parse_manifest(text.view(), base);
     rows_.resize(manifest_.size());

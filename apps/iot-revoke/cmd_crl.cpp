@@ -42,20 +42,39 @@ stdfs::path output_dir(const stdfs::path& out) {
   return dir;
 }
 
+// The CRL Number is committed (spent) before any output carries it.
+pki::crl::IssuedCrl issue(const pki::ca::Home& home, const pki::x509::Signer& ca,
+                          std::int64_t days) {
+  auto reg = home.open_registry();
+  pki::db::WriteTxn txn(reg.handle());
+  pki::crl::IssuedCrl crl = pki::crl::issue_crl(reg.handle(), ca, pki::now_unix(), days);
+  txn.commit();
+  return crl;
+}
+
 void run_crl(const app::Common& common, const CrlOptions& o) {
   const pki::ca::Home home(common.home);
   home.require_initialised();
   const std::string name = o.ca.empty() ? home.default_signer_name() : o.ca;
   if (name != "root") pki::ca::require_ca_name(name);
   const std::int64_t days = o.days > 0 ? o.days : home.settings().crl_days;
+  const bool to_stdout = pki::fs::is_stdio(o.out);
+  if (to_stdout && common.json) {
+    throw pki::Error(
+        pki::Exit::usage,
+        "--out - writes the CRL to standard output; it cannot be combined with --json");
+  }
   const pki::x509::Signer ca = home.load_ca(name, pki::keys::PassphraseSource(o.passphrase_file));
+  if (to_stdout) {
+    const pki::crl::IssuedCrl crl = issue(home, ca, days);
+    pki::fs::write_stdout(o.format == "pem" ? pki::crl::der_to_pem(crl.der) : crl.der);
+    app::note("iot-revoke: CRL #" + std::to_string(crl.number) + " of CA '" + crl.ca + "' with " +
+              std::to_string(crl.entries) + " revoked certificate(s) written to standard output");
+    return;
+  }
   const stdfs::path dir = output_dir(o.out);
   const pki::crl::PublishLock lock(dir);
-
-  auto reg = home.open_registry();
-  pki::db::WriteTxn txn(reg.handle());
-  pki::crl::IssuedCrl crl = pki::crl::issue_crl(reg.handle(), ca, pki::now_unix(), days);
-  txn.commit();  // the number is spent before any file carries it
+  pki::crl::IssuedCrl crl = issue(home, ca, days);
 
   std::string data = std::move(crl.der);
   if (o.format == "pem") data = pki::crl::der_to_pem(data);
@@ -87,7 +106,8 @@ void add_crl_command(CLI::App& cli, app::Common& common) {
       ->check(CLI::Range(1, 3650));
   cmd->add_option("--format", opts->format, "pem (default) or der")
       ->check(CLI::IsMember({"pem", "der"}));
-  cmd->add_option("--out", opts->out, "Output file (replaced atomically)")->required();
+  cmd->add_option("--out", opts->out, "Output file (replaced atomically); - for stdout")
+      ->required();
   cmd->add_option("--passphrase-file", opts->passphrase_file,
                   "File whose first line is the CA key's passphrase (else a prompt)");
   cmd->callback([&common, opts] { run_crl(common, *opts); });

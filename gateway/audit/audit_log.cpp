@@ -7,11 +7,15 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "gateway/audit/verify.hpp"
 
 namespace gw::audit {
 namespace {
@@ -36,35 +40,99 @@ std::int64_t now_millis() {
       .count();
 }
 
-// The last complete line of the file, or "" when it has none.
-std::string last_line(int fd) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || st.st_size == 0) return "";
-  const off_t size = st.st_size;
-  const off_t start = size > static_cast<off_t>(kTailBytes) ? size - kTailBytes : 0;
-  std::string buf(static_cast<std::size_t>(size - start), '\0');
-  const ssize_t n = ::pread(fd, buf.data(), buf.size(), start);
-  if (n <= 0) return "";
-  buf.resize(static_cast<std::size_t>(n));
-  while (!buf.empty() && buf.back() == '\n') buf.pop_back();
-  const auto nl = buf.rfind('\n');
-  if (nl == std::string::npos) return start == 0 ? buf : "";
-  return buf.substr(nl + 1);
+constexpr std::size_t kMaxTailBytes = 1 << 20;
+
+// Reads [start, start + n) fully; "" on an error.
+std::string read_at(int fd, off_t start, std::size_t n) {
+  std::string buf(n, '\0');
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd, buf.data() + got, n - got, start + static_cast<off_t>(got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  buf.resize(got);
+  return buf;
 }
 
-void write_all(int fd, const std::string& data) {
+// The chain state at the end of `window` (the file's last bytes; `whole` when it
+// starts at offset 0), or nothing when the window holds no whole record to continue.
+std::optional<Tail> tail_of(std::string_view window, bool whole) {
+  Tail t;
+  t.prev = kZeroHash;
+  t.needs_newline = !window.empty() && window.back() != '\n';
+  std::vector<std::string_view> lines;  // complete lines; a window's cut first line is not
+  std::size_t pos = 0;
+  if (!whole) {
+    const auto nl = window.find('\n');
+    pos = nl == std::string_view::npos ? window.size() : nl + 1;
+  }
+  while (pos < window.size()) {
+    const auto nl = window.find('\n', pos);
+    if (nl == std::string_view::npos) break;
+    lines.push_back(window.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  const std::string_view fragment = window.substr(std::min(pos, window.size()));
+  if (!fragment.empty()) {
+    t.torn = "the last line has no final newline (" + std::to_string(fragment.size()) +
+             " bytes, kept above as evidence)";
+  } else if (!lines.empty() && !parse_record(lines.back()).ok()) {
+    t.torn = "the last line (" + std::to_string(lines.back().size()) +
+             " bytes) is not a record: " + parse_record(lines.back()).problem;
+    lines.pop_back();
+  } else if (lines.size() >= 2) {
+    const ParsedLine a = parse_record(lines[lines.size() - 2]);
+    const ParsedLine b = parse_record(lines.back());
+    if (a.ok() && (b.seq != a.seq + 1 || b.prev != pki::sha256_hex(lines[lines.size() - 2]))) {
+      t.torn = "the last line (seq " + std::to_string(b.seq) + ") does not chain to the one before";
+      lines.pop_back();
+    }
+  }
+  // Continue from the last whole record; a second bad line is not a tear and is left
+  // for `audit verify` to report.
+  while (!lines.empty() && !parse_record(lines.back()).ok()) lines.pop_back();
+  if (lines.empty()) {
+    if (!whole) return std::nullopt;
+    return t;
+  }
+  t.seq = parse_record(lines.back()).seq;
+  t.prev = pki::sha256_hex(lines.back());
+  return t;
+}
+
+// False (errno set) when the write failed, possibly after part of `data` was written.
+bool write_all(int fd, const std::string& data) {
   for (std::size_t off = 0; off < data.size();) {
     const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      std::perror("iot-gateway: audit log write");
-      return;
-    }
+    if (n < 0) return false;
     off += static_cast<std::size_t>(n);
   }
+  return true;
 }
 
 }  // namespace
+
+Tail read_tail(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size == 0) return Tail{0, kZeroHash, "", false};
+  const auto size = static_cast<std::size_t>(st.st_size);
+  for (const std::size_t cap : {kTailBytes, kMaxTailBytes}) {
+    const std::size_t n = std::min(size, cap);
+    const std::string window = read_at(fd, static_cast<off_t>(size - n), n);
+    if (window.size() != n) break;
+    if (auto t = tail_of(window, n == size)) return *t;
+    if (n == size) break;
+  }
+  Tail t{0, kZeroHash, "", false};
+  const std::string last = read_at(fd, static_cast<off_t>(size - 1), 1);
+  t.needs_newline = last != "\n";
+  t.torn = "no whole record in the last " + std::to_string(kMaxTailBytes) +
+           " bytes; the chain restarts at seq 1";
+  return t;
+}
 
 std::string render(const Record& r, std::int64_t unix_millis, std::uint64_t seq,
                    const std::string& prev_hex) {
@@ -88,15 +156,16 @@ std::string render(const Record& r, std::int64_t unix_millis, std::uint64_t seq,
 AuditLog::AuditLog(std::filesystem::path path, std::size_t queue_size)
     : path_(std::move(path)), capacity_(queue_size) {
   open_file();
-  // The append-only descriptor cannot be read; the tail comes through a second one.
-  const pki::UniqueFd reader(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  const std::string last = reader.valid() ? last_line(reader.get()) : "";
-  prev_ = last.empty() ? kZeroHash : pki::sha256_hex(last);
-  if (!last.empty()) {
-    const auto j = nlohmann::json::parse(last, nullptr, false);
-    if (j.is_object() && j.contains("seq") && j["seq"].is_number_unsigned()) {
-      seq_ = j["seq"].get<std::uint64_t>();
+  // Read before the writer starts: a constructor that returns has the chain state, and
+  // the first batch written (even an empty one) carries the repair record.
+  std::string repair;
+  recover(repair);
+  if (!repair.empty()) {
+    if (!write_all(fd_.get(), repair)) {
+      pki::throw_errno(pki::Exit::io, "cannot repair the torn tail of " + path_.string());
     }
+    written_.fetch_add(1);
+    repaired_at_start_ = true;
   }
   writer_ = std::thread([this] { run(); });
 }
@@ -184,13 +253,56 @@ void AuditLog::write_batch(std::deque<Record>& batch) {
     dropped_reported_ = dropped;
   }
   std::string out;
+  std::size_t records = 0;
+  if (recover_) {
+    recover(out);
+    if (!out.empty()) {
+      ++records;
+      if (observer_) observer_(event::kAuditTailRepaired);
+    }
+  }
+  // The chain state advances only once the bytes are in the file: a failed write
+  // leaves it where the file is, so `audit verify` never sees a gap that is not there.
+  std::uint64_t seq = seq_;
+  std::string prev = prev_;
   for (const Record& r : batch) {
-    std::string line = render(r, now_millis(), ++seq_, prev_);
-    prev_ = pki::sha256_hex(line);
+    std::string line = render(r, now_millis(), ++seq, prev);
+    prev = pki::sha256_hex(line);
     out.append(line).append("\n");
   }
-  write_all(fd_.get(), out);
-  written_.fetch_add(batch.size());
+  records += batch.size();
+  if (!write_all(fd_.get(), out)) {
+    const int err = errno;
+    write_failures_.fetch_add(records);
+    recover_ = true;  // a partial write may have left a torn line
+    std::fprintf(
+        stderr, "iot-gateway: audit log write failed (%s): %zu records lost, %llu in total\n",
+        std::strerror(err), records, static_cast<unsigned long long>(write_failures_.load()));
+    return;
+  }
+  seq_ = seq;
+  prev_ = std::move(prev);
+  written_.fetch_add(records);
+}
+
+void AuditLog::recover(std::string& out) {
+  // The append-only descriptor cannot be read; the tail comes through a second one.
+  const pki::UniqueFd reader(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!reader.valid()) return;  // keep the state: the next write retries
+  const Tail t = read_tail(reader.get());
+  recover_ = false;
+  seq_ = t.seq;
+  prev_ = t.prev;
+  if (t.torn.empty()) return;
+  Record r;
+  r.event = event::kAuditTailRepaired;
+  r.reason = t.torn;
+  if (t.needs_newline) out.push_back('\n');
+  const std::string line = render(r, now_millis(), ++seq_, prev_);
+  prev_ = pki::sha256_hex(line);
+  out.append(line).append("\n");
+  std::fprintf(stderr, "iot-gateway: audit log %s: torn tail repaired: %s\n", path_.c_str(),
+               t.torn.c_str());
 }
 
 }  // namespace gw::audit

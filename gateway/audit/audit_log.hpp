@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "core/handles.hpp"
 
@@ -43,6 +44,10 @@ inline constexpr const char* kAdminDenied = "ADMIN_DENIED";
 inline constexpr const char* kCrlLoaded = "CRL_LOADED";
 inline constexpr const char* kCrlRejected = "CRL_REJECTED";
 inline constexpr const char* kCrlStale = "CRL_STALE";
+// SPEC §10: the log's last line was torn (no final newline, not a record, or not
+// chained) when the gateway started or after a failed write; the fragment stays as
+// evidence and the chain continues from the last whole record. No client.
+inline constexpr const char* kAuditTailRepaired = "AUDIT_TAIL_REPAIRED";
 }  // namespace event
 
 struct Record {
@@ -55,6 +60,16 @@ struct Record {
   std::optional<std::string> jti;
   std::optional<std::string> reason;
 };
+
+// What the end of an existing log says, read from its last 64 KiB (1 MiB at most when
+// one line is longer): the chain state to continue from, and a torn tail if any.
+struct Tail {
+  std::uint64_t seq = 0;       // of the last whole record; 0 for an empty log
+  std::string prev;            // SHA-256 hex of that record's line; 64 zeros when none
+  std::string torn;            // what was wrong with the tail; empty when it was whole
+  bool needs_newline = false;  // the file does not end with '\n'
+};
+[[nodiscard]] Tail read_tail(int fd);
 
 // Renders the line without the trailing newline. Field order is fixed: ts, seq,
 // prev, event, outcome, remote_ip, then the optional fields.
@@ -79,20 +94,33 @@ class AuditLog {
 
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_.load(); }
   [[nodiscard]] std::uint64_t written() const noexcept { return written_.load(); }
+  // Records lost because write(2) failed (disk full, I/O error): for /metrics and
+  // /readyz. The chain state only advances past records that reached the file, and the
+  // next write first repairs whatever a partial write left (AUDIT_TAIL_REPAIRED).
+  [[nodiscard]] std::uint64_t write_failures() const noexcept { return write_failures_.load(); }
   // Called with the event name of every record handed to log(), dropped ones included
   // (metrics). Set before any other thread uses the log; must not block.
-  void set_observer(std::function<void(std::string_view)> f) { observer_ = std::move(f); }
+  // A repair written by the constructor is reported to it here, once.
+  void set_observer(std::function<void(std::string_view)> f) {
+    observer_ = std::move(f);
+    if (observer_ && std::exchange(repaired_at_start_, false)) observer_(event::kAuditTailRepaired);
+  }
 
  private:
   void run();
   void open_file();
   void write_batch(std::deque<Record>& batch);
+  // Reads the file's tail and continues from its last whole record; a torn tail gets a
+  // newline (when missing) and an AUDIT_TAIL_REPAIRED record in `out`.
+  void recover(std::string& out);
 
   std::filesystem::path path_;
   std::size_t capacity_;
   pki::UniqueFd fd_;
   std::uint64_t seq_ = 0;
   std::string prev_;
+  bool recover_ = true;  // at start, and after a failed write
+  bool repaired_at_start_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -103,6 +131,7 @@ class AuditLog {
   bool busy_ = false;
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> written_{0};
+  std::atomic<std::uint64_t> write_failures_{0};
   std::uint64_t dropped_reported_ = 0;
   std::function<void(std::string_view)> observer_;
   std::thread writer_;

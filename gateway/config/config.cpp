@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "config/toml_bounded.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
@@ -292,15 +293,13 @@ Endpoint split_host_port(std::string_view text) {
 Parsed parse(std::string_view text, const fs::path& file) {
   Parsed out;
   out.config.file = file;
-  toml::table root;
-  try {
-    root = toml::parse(text, file.string());
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << file.string() << ":" << e.source().begin.line << ": " << e.description();
-    out.problems.push_back(msg.str());
+  // Bounded (size, nesting, dotted-key parts) before toml++ sees it: libpki/config.
+  pki::config::TomlParse parsed = pki::config::parse_toml(text, file.string());
+  if (const auto& p = parsed.problem) {
+    out.problems.push_back(file.string() + ":" + std::to_string(p->line) + ": " + p->message);
     return out;
   }
+  const toml::table root = std::move(parsed.table);
   const Table& t = schema();
   for (const auto& [section_key, node] : root) {
     const std::string section(section_key.str());

@@ -106,6 +106,10 @@ std::string Metrics::render(const Gauges& g) const {
   header(out, "iot_gateway_audit_dropped_total", "counter",
          "Audit records dropped because the queue was full.");
   sample(out, "iot_gateway_audit_dropped_total", static_cast<double>(g.audit_dropped));
+  header(out, "iot_gateway_audit_write_failures_total", "counter",
+         "Audit records lost because writing the log failed (disk full, I/O error).");
+  sample(out, "iot_gateway_audit_write_failures_total",
+         static_cast<double>(g.audit_write_failures));
   header(out, "iot_gateway_bans_active", "gauge", "Client addresses (IPv6: /64s) banned now.");
   sample(out, "iot_gateway_bans_active", static_cast<double>(g.bans_active));
   header(out, "iot_gateway_ip_table_entries", "gauge", "Entries in the per-client limit tables.");

@@ -15,6 +15,7 @@ struct Gauges {
   std::uint64_t connections_active = 0;
   double crl_seconds_to_next_update = 0;  // smallest over all CRLs; negative when stale
   std::uint64_t audit_dropped = 0;
+  std::uint64_t audit_write_failures = 0;  // AuditLog::write_failures()
   std::uint64_t bans_active = 0;
   std::uint64_t ip_table_entries = 0;
   bool ready = false;
@@ -23,7 +24,7 @@ struct Gauges {
 class Metrics {
  public:
   // The audit event names of SPEC §5; anything else counts as "OTHER".
-  static constexpr std::array<std::string_view, 23> kEvents = {
+  static constexpr std::array<std::string_view, 24> kEvents = {
       "TOKEN_ISSUED",      "AUTH_NO_CERT",      "TLS_HANDSHAKE_FAILED",
       "CERT_REVOKED",      "CERT_OU_MISMATCH",  "JWT_OK",
       "JWT_MISSING",       "JWT_MALFORMED",     "JWT_BAD_ALG",
@@ -31,7 +32,7 @@ class Metrics {
       "JWT_NOT_YET_VALID", "JWT_BAD_CLAIMS",    "JWT_CERT_MISMATCH",
       "JWT_REVOKED",       "RATE_LIMITED",      "IP_BANNED",
       "ADMIN_REVOKE",      "ADMIN_DENIED",      "CRL_LOADED",
-      "CRL_REJECTED",      "CRL_STALE"};
+      "CRL_REJECTED",      "CRL_STALE",         "AUDIT_TAIL_REPAIRED"};
   static constexpr std::array<std::string_view, 9> kRoutes = {
       "auth_token",     "api",     "jwks", "healthz", "readyz", "admin_revoke",
       "admin_deny_jti", "metrics", "other"};

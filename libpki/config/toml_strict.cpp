@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "config/toml_bounded.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
@@ -27,13 +28,13 @@ std::string where(std::string_view key, const toml::node& node) {
 }
 
 toml::table parse_text(std::string_view text, std::string_view source_name) {
-  try {
-    return toml::parse(text, source_name);
-  } catch (const toml::parse_error& e) {
-    throw Error(Exit::config,
-                std::string(source_name) + ":" + std::to_string(e.source().begin.line) + ":" +
-                    std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
+  TomlParse parsed = parse_toml(text, source_name);
+  if (const auto& p = parsed.problem) {
+    std::string where = std::string(source_name);
+    if (p->line > 0) where += ":" + std::to_string(p->line) + ":" + std::to_string(p->column);
+    throw Error(Exit::config, where + ": " + p->message);
   }
+  return std::move(parsed.table);
 }
 
 toml::table parse_file(const std::filesystem::path& path) {

@@ -11,7 +11,8 @@
 
 namespace pki::config {
 
-// Parses a file; a syntax error becomes Error(config) with file, line and column.
+// Parses a file; a syntax error, or text refused by parse_toml (too large, nested too
+// deep), becomes Error(config) with file, line and column.
 [[nodiscard]] toml::table parse_file(const std::filesystem::path& path);
 [[nodiscard]] toml::table parse_text(std::string_view text, std::string_view source_name);
 

@@ -54,15 +54,14 @@ void read_all(int fd, std::string& out, const std::string& what, Limit limit) {
 }
 
 // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. A regular
-// file ignores the flag.
-UniqueFd open_regular(const stdfs::path& path, Limit limit) {
+// file ignores the flag. `st` receives the file's status.
+UniqueFd open_regular(const stdfs::path& path, Limit limit, struct stat& st) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (!fd.valid()) {
     if (errno == ENOENT) throw Error(Exit::no_input, path.string() + ": no such file");
     if (errno == EACCES) throw_errno(Exit::denied, "open " + path.string());
     throw_errno(Exit::io, "open " + path.string());
   }
-  struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw_errno(Exit::io, "fstat " + path.string());
   if (!S_ISREG(st.st_mode)) {
     throw Error(Exit::no_input, path.string() + " is not a regular file (a " + limit.kind +
@@ -97,10 +96,16 @@ void write_file_atomic(const stdfs::path& path, std::string_view data, mode_t mo
 }
 
 std::string read_file(const stdfs::path& path, Limit limit) {
-  const UniqueFd fd = open_regular(path, limit);
+  struct stat st {};
+  const UniqueFd fd = open_regular(path, limit, st);
   std::string out;
   read_all(fd.get(), out, path.string(), limit);
   return out;
+}
+
+UniqueFd open_input(const stdfs::path& path, Limit limit) {
+  struct stat st {};
+  return open_regular(path, limit, st);
 }
 
 void require_private_mode(const stdfs::path& path) {
@@ -117,14 +122,33 @@ void require_private_mode(const stdfs::path& path) {
   }
 }
 
-Secret read_private_file(const stdfs::path& path) {
-  require_private_mode(path);
-  const UniqueFd fd = open_regular(path, kKeyLimit);
-  Secret out;
-  // One allocation of the whole cap, so no unwiped copy is left behind by a regrowth.
-  out.buffer().reserve(kKeyLimit.bytes);
-  read_all(fd.get(), out.buffer(), path.string(), kKeyLimit);
+SecretFile read_secret_file(const stdfs::path& path, Limit limit) {
+  struct stat st {};
+  const UniqueFd fd = open_regular(path, limit, st);
+  SecretFile out;
+  out.shared = (st.st_mode & (S_IRWXG | S_IRWXO)) != 0;
+  // One allocation, sized by fstat (already within the cap), and a read that stops at
+  // that size + 1: a regrowth would leave an unwiped copy of the secret on the heap.
+  std::string& buf = out.text.buffer();
+  const std::size_t room = static_cast<std::size_t>(st.st_size) + 1;
+  buf.resize(room);
+  std::size_t got = 0;
+  while (got < room) {
+    const ssize_t n = ::read(fd.get(), buf.data() + got, room - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno(Exit::io, "read " + path.string());
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got == room) throw Error(Exit::data, path.string() + " grew while it was being read");
+  buf.resize(got);
   return out;
+}
+
+Secret read_private_file(const stdfs::path& path) {
+  SecretFile f = read_secret_file(path, kKeyLimit);
+  if (f.shared) require_private_mode(path);  // throws, naming the mode and the chmod
+  return std::move(f.text);
 }
 
 void ensure_private_dir(const stdfs::path& dir) {
@@ -146,6 +170,26 @@ std::string read_stdin(Limit limit) {
   std::string out;
   read_all(STDIN_FILENO, out, "standard input", limit);
   return out;
+}
+
+std::string read_input(const stdfs::path& path, Limit limit) {
+  return is_stdio(path) ? read_stdin(limit) : read_file(path, limit);
+}
+
+void write_stdout(std::string_view data) {
+  write_all(STDOUT_FILENO, data, "to standard output");
+}
+
+void require_regular_if_present(const stdfs::path& path, const char* kind) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    throw_errno(Exit::io, "stat " + path.string());
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(Exit::no_input, path.string() + " is not a regular file (a " + std::string(kind) +
+                                    " must be one; FIFOs, devices and directories are refused)");
+  }
 }
 
 }  // namespace pki::fs

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -52,6 +55,54 @@ Secret first_line(Secret text) {
   return out;
 }
 
+bool blank(std::string_view s) {
+  return s.find_first_not_of(" \t\v\f") == std::string_view::npos;
+}
+
+// An empty passphrase would mean "no encryption" to OpenSSL; it is never taken as one.
+void require_non_empty(const Secret& pass, const std::string& from) {
+  if (pass.empty()) {
+    throw Error(Exit::data, "the passphrase from " + from +
+                                " is empty (an empty first line is not a passphrase)");
+  }
+}
+
+void require_strong(const Secret& pass, const std::string& from) {
+  require_non_empty(pass, from);
+  if (blank(pass.view())) {
+    throw Error(Exit::data, "the passphrase from " + from + " is only white space");
+  }
+  if (pass.size() < kMinPassphraseLength) {
+    throw Error(Exit::data, "the passphrase from " + from + " is " + std::to_string(pass.size()) +
+                                " characters long; a new CA key needs at least " +
+                                std::to_string(kMinPassphraseLength));
+  }
+}
+
+using AlgorPtr = std::unique_ptr<X509_ALGOR, Deleter<X509_ALGOR_free>>;
+using P8InfoPtr = std::unique_ptr<PKCS8_PRIV_KEY_INFO, Deleter<PKCS8_PRIV_KEY_INFO_free>>;
+using X509SigPtr = std::unique_ptr<X509_SIG, Deleter<X509_SIG_free>>;
+
+// PKCS#8 EncryptedPrivateKeyInfo, PBES2 (RFC 8018 §6.2): PBKDF2-HMAC-SHA256 with
+// kPbkdf2Iterations and a random 16-byte salt, AES-256-CBC. OpenSSL's default is 2,048
+// iterations; scrypt at a useful cost (N=2^17) exceeds the 32 MiB that OpenSSL allows
+// when it decrypts, so `openssl pkey` could not open the key.
+void write_encrypted_pkcs8(BIO* bio, EVP_PKEY* key, const Secret& passphrase) {
+  unsigned char salt[16];
+  if (::RAND_bytes(salt, sizeof salt) != 1) throw_ossl(Exit::internal, "RAND_bytes");
+  AlgorPtr pbe(::PKCS5_pbe2_set_iv(::EVP_aes_256_cbc(), kPbkdf2Iterations, salt, sizeof salt,
+                                   nullptr, NID_hmacWithSHA256));
+  if (!pbe) throw_ossl(Exit::internal, "PBES2 parameters");
+  const P8InfoPtr p8(::EVP_PKEY2PKCS8(key));
+  if (!p8) throw_ossl(Exit::internal, "PKCS#8 encoding failed");
+  // PKCS8_set0_pbe takes ownership of `pbe` on success only.
+  X509SigPtr sig(::PKCS8_set0_pbe(passphrase.c_str(), static_cast<int>(passphrase.size()), p8.get(),
+                                  pbe.get()));
+  if (!sig) throw_ossl(Exit::internal, "PKCS#8 encryption failed");
+  (void)pbe.release();
+  if (::PEM_write_bio_PKCS8(bio, sig.get()) != 1) throw_ossl(Exit::internal, "PEM encoding");
+}
+
 }  // namespace
 
 KeyType parse_key_type(std::string_view name) {
@@ -92,12 +143,14 @@ PkeyPtr generate(KeyType type) {
 Secret to_pkcs8_pem(EVP_PKEY* key, const Secret& passphrase) {
   const BioPtr bio(::BIO_new(::BIO_s_secmem()));
   if (!bio) throw_ossl(Exit::internal, "BIO_new");
-  // AES-256-CBC; OpenSSL 3 derives the key with PBKDF2-HMAC-SHA256 for PKCS#8 v2.
-  const EVP_CIPHER* cipher = passphrase.empty() ? nullptr : ::EVP_aes_256_cbc();
-  const int ok = ::PEM_write_bio_PKCS8PrivateKey(
-      bio.get(), key, cipher, passphrase.empty() ? nullptr : passphrase.c_str(),
-      static_cast<int>(passphrase.size()), nullptr, nullptr);
-  if (ok != 1) throw_ossl(Exit::internal, "PKCS#8 encoding failed");
+  if (passphrase.empty()) {
+    if (::PEM_write_bio_PKCS8PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) !=
+        1) {
+      throw_ossl(Exit::internal, "PKCS#8 encoding failed");
+    }
+  } else {
+    write_encrypted_pkcs8(bio.get(), key, passphrase);
+  }
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio.get(), &data);
   Secret out;
@@ -106,19 +159,36 @@ Secret to_pkcs8_pem(EVP_PKEY* key, const Secret& passphrase) {
   return out;
 }
 
-Secret PassphraseSource::for_new_key(bool allow_empty) const {
-  if (file_) return first_line(fs::read_private_file(*file_));
-  if (allow_empty && !::isatty(STDIN_FILENO)) return Secret();
-  Secret a = prompt_tty("New CA key passphrase (empty for none): ");
-  if (a.empty() && allow_empty) return a;
+Secret PassphraseSource::for_new_key(bool unencrypted) const {
+  if (unencrypted) return Secret();
+  if (file_) {
+    Secret pass = first_line(fs::read_private_file(*file_));
+    require_strong(pass, file_->string());
+    return pass;
+  }
+  // A script (stdin not a terminal) must say what it wants; it never gets a clear key
+  // by accident, and it is never left waiting at a prompt it cannot see.
+  if (!::isatty(STDIN_FILENO)) {
+    throw Error(Exit::usage,
+                "no terminal to ask for the new CA key's passphrase: use --passphrase-file F "
+                "(0600, first line, at least " +
+                    std::to_string(kMinPassphraseLength) +
+                    " characters), or --no-passphrase to write the key unencrypted");
+  }
+  Secret a = prompt_tty("New CA key passphrase (at least " + std::to_string(kMinPassphraseLength) +
+                        " characters): ");
+  require_strong(a, "the terminal");
   const Secret b = prompt_tty("Repeat passphrase: ");
   if (a.view() != b.view()) throw Error(Exit::usage, "the passphrases do not match");
   return a;
 }
 
 Secret PassphraseSource::for_existing_key(const std::filesystem::path& key_file) const {
-  if (file_) return first_line(fs::read_private_file(*file_));
-  return prompt_tty("Passphrase for " + key_file.string() + ": ");
+  // No length rule here: a key written before the rule keeps opening.
+  Secret pass = file_ ? first_line(fs::read_private_file(*file_))
+                      : prompt_tty("Passphrase for " + key_file.string() + ": ");
+  require_non_empty(pass, file_ ? file_->string() : std::string("the terminal"));
+  return pass;
 }
 
 PkeyPtr load_private_key(const std::filesystem::path& path, const PassphraseSource& source) {

@@ -1,6 +1,7 @@
 #pragma once
-// Private keys: generation, PKCS#8 PEM (encrypted with AES-256-CBC + scrypt when a
-// passphrase is given), and loading with the permission rules of SPEC §2.
+// Private keys: generation, PKCS#8 PEM (encrypted with AES-256-CBC, the key derived by
+// PBKDF2-HMAC-SHA256 with kPbkdf2Iterations, when a passphrase is given), and loading
+// with the permission rules of SPEC §2.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -11,6 +12,12 @@
 
 namespace pki::keys {
 
+// A new CA key's passphrase has at least this many characters (docs/security.md).
+inline constexpr std::size_t kMinPassphraseLength = 12;
+// PBKDF2-HMAC-SHA256 iterations for an encrypted key (OWASP 2023: >= 600,000); about
+// 0.4 s of one core per encryption or decryption.
+inline constexpr int kPbkdf2Iterations = 600000;
+
 enum class KeyType { rsa4096, ec_p384, ec_p256 };
 
 // "rsa4096" | "ec-p384" | "ec-p256"; anything else is Error(usage).
@@ -19,7 +26,8 @@ enum class KeyType { rsa4096, ec_p384, ec_p256 };
 
 [[nodiscard]] PkeyPtr generate(KeyType type);
 
-// PKCS#8 PEM; encrypted when `passphrase` is non-empty.
+// PKCS#8 PEM; encrypted (PBES2: PBKDF2-HMAC-SHA256 x kPbkdf2Iterations, AES-256-CBC)
+// when `passphrase` is non-empty, in clear when it is empty.
 [[nodiscard]] Secret to_pkcs8_pem(EVP_PKEY* key, const Secret& passphrase);
 
 // Where a passphrase comes from: a file (first line), else an interactive prompt
@@ -28,10 +36,13 @@ class PassphraseSource {
  public:
   PassphraseSource() = default;
   explicit PassphraseSource(std::optional<std::filesystem::path> file) : file_(std::move(file)) {}
-  // For a key being created: asks twice when prompting. Empty = no encryption only
-  // when `allow_empty` (no file and no terminal).
-  [[nodiscard]] Secret for_new_key(bool allow_empty) const;
-  // For a key being opened.
+  // For a key being created. `unencrypted` (the operator's --no-passphrase) returns an
+  // empty Secret: the caller writes the key in clear and warns. Otherwise the file's
+  // first line, or a prompt asked twice when stdin is a terminal. Error(data, 65) when
+  // it is empty, white space or shorter than kMinPassphraseLength; Error(usage, 2) when
+  // there is neither a file nor a terminal.
+  [[nodiscard]] Secret for_new_key(bool unencrypted) const;
+  // For a key being opened: Error(data, 65) when the passphrase is empty.
   [[nodiscard]] Secret for_existing_key(const std::filesystem::path& key_file) const;
   [[nodiscard]] bool has_file() const { return file_.has_value(); }
 

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "fsutil/files.hpp"
 #include "registry/sqlite.hpp"
 
 namespace pki::db {
@@ -98,6 +99,11 @@ Registry Registry::open(const std::filesystem::path& path, bool create) {
   if (!create && !std::filesystem::exists(path, ec)) {
     throw Error(Exit::no_input, "registry " + path.string() +
                                     " does not exist (is --home right? run 'iot-ca init' first)");
+  }
+  // SQLite opens the database and its side files without O_NONBLOCK: a FIFO in their
+  // place would hang every command, a device would be read as a database.
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    pki::fs::require_regular_if_present(path.string() + suffix, "registry file");
   }
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |

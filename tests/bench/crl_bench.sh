@@ -43,8 +43,8 @@ for n in "${SIZES[@]}"; do
   d=$W/$n
   H=$d/pki
   mkdir -p "$d/ossl"
-  "$BIN/iot-ca" --home "$H" init --cn "Bench Root" --key ec-p256 >/dev/null
-  "$BIN/iot-ca" --home "$H" intermediate --name iss1 --cn "Bench Issuing" --key ec-p256 >/dev/null
+  "$BIN/iot-ca" --home "$H" init --cn "Bench Root" --key ec-p256 --no-passphrase >/dev/null
+  "$BIN/iot-ca" --home "$H" intermediate --name iss1 --cn "Bench Issuing" --key ec-p256 --no-passphrase >/dev/null
   seed_revoked "$H/registry.db" iss1 "$n"
   if [ "${BENCH_COVERING_INDEX:-0}" = 1 ]; then
     sqlite3 "$H/registry.db" "CREATE INDEX bench_revoked_cover ON certs(issuer, serial, revoked_at,

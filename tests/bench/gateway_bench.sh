@@ -39,8 +39,8 @@ rss_kib() { # sum of VmRSS over the given pids and their children
 echo "== setting up a PKI in $T"
 H=$T/pki
 mkdir -m 700 "$H"
-iot-ca --home "$H" init --cn "Bench Root" --key ec-p256 >/dev/null
-iot-ca --home "$H" intermediate --name i1 --cn "Bench Issuing" --key ec-p256 >/dev/null
+iot-ca --home "$H" init --cn "Bench Root" --key ec-p256 --no-passphrase >/dev/null
+iot-ca --home "$H" intermediate --name i1 --cn "Bench Issuing" --key ec-p256 --no-passphrase >/dev/null
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/server.key" 2>/dev/null
 openssl req -new -key "$T/server.key" -subj /CN=localhost -out "$T/server.csr"
 iot-ca --home "$H" sign --csr "$T/server.csr" --profile server --san DNS:localhost,IP:127.0.0.1 --chain --out "$T/server.crt" >/dev/null

@@ -92,8 +92,8 @@ declare -A RATE
 printf '%-6s %10s %10s %10s %8s %10s %9s\n' jobs wall_s dev/s argon2_s sign_s writer_s outside
 for j in $JOBS; do
   H=$W/home-$j
-  iot-ca --home "$H" init --cn "Bench Root" --key ec-p256 >/dev/null
-  iot-ca --home "$H" intermediate --name line --cn "Bench Line" >/dev/null
+  iot-ca --home "$H" init --cn "Bench Root" --key ec-p256 --no-passphrase >/dev/null
+  iot-ca --home "$H" intermediate --name line --cn "Bench Line" --no-passphrase >/dev/null
   sed -i -e "s/^t_cost = .*/t_cost = $T_COST/" -e "s/^m_cost_kib = .*/m_cost_kib = $M_COST_KIB/" \
     "$H/iot-pki.toml"
   iot-provision --home "$H" token --batch "$W/ids" --out "$W/tokens-$j.csv" --ttl 2h \

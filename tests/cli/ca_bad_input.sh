@@ -5,8 +5,8 @@
 H=$T/pki
 OUT=$T/out
 mkdir -p "$OUT"
-iot-ca --home "$H" init --cn "Bad Input Root" --key ec-p256 >/dev/null
-iot-ca --home "$H" intermediate --name i1 --cn "Issuing 1" >/dev/null
+iot-ca --home "$H" init --cn "Bad Input Root" --key ec-p256 --no-passphrase >/dev/null
+iot-ca --home "$H" intermediate --name i1 --cn "Issuing 1" --no-passphrase >/dev/null
 
 # What must not change: the registry's rows and the files in the output directory.
 snapshot() {
@@ -158,7 +158,7 @@ before=$(snapshot)
 
 # Init twice is refused; the first root stays.
 root_before=$(sha256sum <"$H/root/ca.crt")
-expect_exit 73 iot-ca --home "$H" init --cn "Another Root" --key ec-p256
+expect_exit 73 iot-ca --home "$H" init --cn "Another Root" --key ec-p256 --no-passphrase
 expect_err_contains "already has a root CA"
 [ "$(sha256sum <"$H/root/ca.crt")" = "$root_before" ] || fail "root replaced"
 unchanged "init on an initialised home is refused (73)"
@@ -166,7 +166,7 @@ unchanged "init on an initialised home is refused (73)"
 # Usage errors.
 expect_exit 2 iot-ca --home "$H" sign --csr "$T/good-device.csr"
 expect_exit 2 iot-ca --home "$H" frobnicate
-expect_exit 2 iot-ca --home "$H" init --cn X --key dsa
+expect_exit 2 iot-ca --home "$H" init --cn X --key dsa --no-passphrase
 expect_err_contains "unknown key type 'dsa'"
 pass "usage errors exit 2"
 finish

@@ -39,6 +39,24 @@ iot-ca --home "$H" sign --csr "$T/dev-1.csr" --profile device --out "$T/dev-1.cr
 openssl verify -CAfile "$H/root/ca.crt" -untrusted "$H/issuing/i1/ca.crt" "$T/dev-1.crt" >/dev/null || fail "verify"
 pass "the right passphrase signs"
 
+# A key encrypted the old way (OpenSSL's default PBKDF2, 2,048 iterations), made at test
+# time by openssl itself, still opens: the stronger KDF only applies to keys we write.
+cp "$T/pass" "$T/pass.out"  # openssl reads -passin and -passout from one BIO when they match
+openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$H/issuing/i1/ca.key" -passin "file:$T/pass" \
+  -passout "file:$T/pass.out" -out "$T/old.key"
+openssl asn1parse -in "$T/old.key" | grep -q "INTEGER *:0800" || fail "the fixture is not PBKDF2 x 2048"
+cp "$H/issuing/i1/ca.key" "$T/new.key"
+cp "$T/old.key" "$H/issuing/i1/ca.key"
+iot-ca --home "$H" sign --csr "$T/dev-1.csr" --profile device --out "$T/dev-1b.crt" --passphrase-file "$T/pass" >/dev/null
+openssl verify -CAfile "$H/root/ca.crt" -untrusted "$H/issuing/i1/ca.crt" "$T/dev-1b.crt" >/dev/null || fail "verify (old key)"
+cp "$T/new.key" "$H/issuing/i1/ca.key"
+pass "a key encrypted with the old default (PBKDF2 x 2048) still signs"
+
+# Keys we write: PBKDF2-HMAC-SHA256 with 600,000 iterations (0x927C0).
+openssl asn1parse -in "$H/root/ca.key" | grep -q "INTEGER *:0927C0" || fail "root key KDF"
+openssl asn1parse -in "$H/root/ca.key" | grep -q ":hmacWithSHA256" || fail "root key PRF"
+pass "new keys are PBKDF2-HMAC-SHA256 x 600000 (openssl asn1parse)"
+
 # Modes: keys 0600 in 0700 directories; the registry is private too.
 [ "$(stat -c %a "$H")" = 700 ] && [ "$(stat -c %a "$H/root")" = 700 ] || fail "home/root dir modes"
 [ "$(stat -c %a "$H/root/ca.key")" = 600 ] && [ "$(stat -c %a "$H/issuing/i1/ca.key")" = 600 ] || fail "key modes"

@@ -7,10 +7,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 H=$T/pki
 
 # The default root key is RSA-4096, as SPEC §2 says.
-iot-ca --home "$H" init --cn "Interop Root" --org "Acme IoT" >/dev/null
+iot-ca --home "$H" init --cn "Interop Root" --org "Acme IoT" --no-passphrase >/dev/null
 openssl x509 -in "$H/root/ca.crt" -noout -text | grep -q "Public-Key: (4096 bit)" || fail "root is not RSA-4096"
 pass "default root key is RSA-4096"
-iot-ca --home "$H" intermediate --name line1 --cn "Line 1 Issuing CA" >/dev/null
+iot-ca --home "$H" intermediate --name line1 --cn "Line 1 Issuing CA" --no-passphrase >/dev/null
 $PY "$HERE/check_extensions.py" root "$H/root/ca.crt" || fail "root extensions"
 $PY "$HERE/check_extensions.py" issuing "$H/issuing/line1/ca.crt" "$H/root/ca.crt" || fail "issuing extensions"
 pass "root has CA:TRUE + keyCertSign|cRLSign (critical); issuing CA has pathLen 0"
@@ -103,7 +103,7 @@ PYEOF
 pass "list and show: serials unique, >= 128 bits, accepted in either case"
 
 for key in ec-p384 ec-p256; do
-  iot-ca --home "$T/h-$key" init --cn "Root $key" --key "$key" >/dev/null
+  iot-ca --home "$T/h-$key" init --cn "Root $key" --key "$key" --no-passphrase >/dev/null
   openssl x509 -in "$T/h-$key/root/ca.crt" -noout -text | grep -q "ASN1 OID: $([ $key = ec-p384 ] && echo secp384r1 || echo prime256v1)" \
     || fail "root key $key"
 done

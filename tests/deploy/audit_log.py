@@ -24,7 +24,8 @@ FAILURE = ["AUTH_NO_CERT", "TLS_HANDSHAKE_FAILED", "CERT_REVOKED", "CERT_OU_MISM
            "JWT_MISSING", "JWT_MALFORMED", "JWT_BAD_ALG", "JWT_UNKNOWN_KID",
            "JWT_BAD_SIGNATURE", "JWT_EXPIRED", "JWT_NOT_YET_VALID", "JWT_BAD_CLAIMS",
            "JWT_CERT_MISMATCH", "JWT_REVOKED", "RATE_LIMITED", "IP_BANNED", "ADMIN_DENIED"]
-NO_CLIENT = ["CRL_REJECTED", "CRL_STALE"]  # trust material, not a client's doing
+NO_CLIENT = ["CRL_REJECTED", "CRL_STALE",  # trust material, not a client's doing
+             "AUDIT_TAIL_REPAIRED"]  # the gateway's own log, repaired at start
 
 
 def ts(age=0.0):

@@ -99,7 +99,7 @@ gw_setup() {
   mkdir -p "$G/dev"
   mkdir -m 700 "$H"
   printf '[ca]\norganisation = "Deploy Test"\n' >"$H/iot-pki.toml"
-  iot-ca --home "$H" init --cn "Deploy Test Root" --key ec-p256 >/dev/null
+  iot-ca --home "$H" init --cn "Deploy Test Root" --key ec-p256 --no-passphrase >/dev/null
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$G/server.key" 2>/dev/null
   chmod 600 "$G/server.key"
   openssl req -new -key "$G/server.key" -subj /CN=localhost -out "$G/server.csr"

@@ -44,7 +44,7 @@ chmod 600 "$GW/server.key"
 pass "check-config names a missing bundle, a group/world-readable server key and an empty keys dir"
 
 # A CRL that is not signed by the bundle stops start-up (fail closed, exit 78).
-iot-ca --home "$T/evil" init --cn "Evil Root" --key ec-p256 >/dev/null
+iot-ca --home "$T/evil" init --cn "Evil Root" --key ec-p256 --no-passphrase >/dev/null
 "$PY" "$GWT_SRC/crl_tool.py" --ca-cert "$T/evil/root/ca.crt" --ca-key "$T/evil/root/ca.key" --out "$GW/trust/crl.pem"
 expect_exit 78 iot-gateway check-config --config "$GW/gateway.toml"
 grep -q "trust.crl" "$T/last.out" || fail "check-config: $(cat "$T/last.out")"

@@ -17,8 +17,8 @@ serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
 
 # Root + issuing CA iss1, the gateway's server certificate, trust export, a JWT key.
 gw_pki() {
-  ca init --cn "Test Root" --key ec-p256 >/dev/null
-  ca intermediate --name iss1 --cn "Issuing 1" --key ec-p256 >/dev/null
+  ca init --cn "Test Root" --key ec-p256 --no-passphrase >/dev/null
+  ca intermediate --name iss1 --cn "Issuing 1" --key ec-p256 --no-passphrase >/dev/null
   mkdir -p "$GW" "$DEV"
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$GW/server.key" 2>/dev/null
   chmod 600 "$GW/server.key"

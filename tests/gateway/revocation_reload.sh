@@ -9,7 +9,7 @@
 gw_pki
 gw_device dev-1
 gw_device dev-2
-iot-ca --home "$T/evil" init --cn "Evil Root" --key ec-p256 >/dev/null
+iot-ca --home "$T/evil" init --cn "Evil Root" --key ec-p256 --no-passphrase >/dev/null
 GW_CRL_GRACE=10m gw_config
 gw_start_backend
 gw_start

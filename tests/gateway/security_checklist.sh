@@ -6,12 +6,12 @@
 . "$(dirname "$0")/lib.sh"
 
 gw_pki
-ca intermediate --name iss2 --cn "Issuing 2" --key ec-p256 >/dev/null
+ca intermediate --name iss2 --cn "Issuing 2" --key ec-p256 --no-passphrase >/dev/null
 for d in dev-1 dev-2 dev-rev; do gw_device "$d"; done
 gw_device dev-under-iss2 device iss2
 gw_device op-1 admin                       # OU "IoT Admins": not a device
 # A CA that is not in the bundle, made with the same tool.
-iot-ca --home "$T/evil" init --cn "Evil Root" --key ec-p256 >/dev/null
+iot-ca --home "$T/evil" init --cn "Evil Root" --key ec-p256 --no-passphrase >/dev/null
 make_device_csr dev-evil "$DEV"
 iot-ca --home "$T/evil" sign --csr "$DEV/dev-evil.csr" --profile device --out "$DEV/dev-evil.crt" >/dev/null
 gw_export

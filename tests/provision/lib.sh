@@ -5,9 +5,9 @@
 # settings use a low Argon2id cost (t=1, 8 MiB) unless "default-cost" is given.
 new_home() {
   local h=$1
-  iot-ca --home "$h" init --cn "Test Root" --key ec-p256 >/dev/null 2>"$T/init.err" ||
+  iot-ca --home "$h" init --cn "Test Root" --key ec-p256 --no-passphrase >/dev/null 2>"$T/init.err" ||
     fail "iot-ca init: $(cat "$T/init.err")"
-  iot-ca --home "$h" intermediate --name line1 --cn "Factory Line 1" >/dev/null 2>&1 ||
+  iot-ca --home "$h" intermediate --name line1 --cn "Factory Line 1" --no-passphrase >/dev/null 2>&1 ||
     fail "iot-ca intermediate"
   if [ "${2:-}" != default-cost ]; then
     sed -i -e 's/^t_cost = .*/t_cost = 1/' -e 's/^m_cost_kib = .*/m_cost_kib = 8192/' \

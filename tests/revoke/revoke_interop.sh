@@ -8,8 +8,8 @@ H=$T/pki
 TR=$T/trust
 mkdir -p "$T/dev"
 # An RSA root and an EC issuing CA: both signature families end up in the CRLs.
-iot-ca --home "$H" init --cn "Interop Root" --key rsa4096 >/dev/null
-iot-ca --home "$H" intermediate --name iss1 --cn "Interop Issuing 1" --key ec-p384 >/dev/null
+iot-ca --home "$H" init --cn "Interop Root" --key rsa4096 --no-passphrase >/dev/null
+iot-ca --home "$H" intermediate --name iss1 --cn "Interop Issuing 1" --key ec-p384 --no-passphrase >/dev/null
 issue() {
   make_device_csr "$1" "$T/dev"
   iot-ca --home "$H" sign --csr "$T/dev/$1.csr" --profile device --out "$T/dev/$1.crt" >/dev/null

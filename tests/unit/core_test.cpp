@@ -74,3 +74,38 @@ TEST_CASE("a private file readable by others is refused with the chmod fix") {
   CHECK_THROWS_AS((void)pki::fs::read_file(dir / "missing", pki::fs::kConfigLimit), pki::Error);
   stdfs::remove_all(dir);
 }
+
+TEST_CASE(
+    "a secret file is read whole into one buffer; a FIFO, a device or an oversized file is "
+    "refused") {
+  const auto dir = stdfs::temp_directory_path() / ("pki-secret-" + std::to_string(::getpid()));
+  pki::fs::ensure_private_dir(dir);
+  pki::fs::write_file_atomic(dir / "tok", "token-text\n", 0600);
+  const pki::fs::SecretFile f = pki::fs::read_secret_file(dir / "tok", pki::fs::kTokenLimit);
+  CHECK(f.text.view() == "token-text\n");
+  CHECK_FALSE(f.shared);
+  pki::fs::write_file_atomic(dir / "shared", "x", 0640);
+  CHECK(pki::fs::read_secret_file(dir / "shared", pki::fs::kTokenLimit).shared);
+  const auto code_of = [](const auto& fn) {
+    try {
+      fn();
+    } catch (const pki::Error& e) {
+      return e.code();
+    }
+    return pki::Exit::ok;
+  };
+  REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+  CHECK(code_of([&] { (void)pki::fs::read_secret_file(dir / "fifo", pki::fs::kTokenLimit); }) ==
+        pki::Exit::no_input);
+  CHECK(code_of([&] { (void)pki::fs::read_private_file("/dev/zero"); }) == pki::Exit::no_input);
+  CHECK(code_of([&] { (void)pki::fs::read_secret_file(dir, pki::fs::kTokenLimit); }) ==
+        pki::Exit::no_input);
+  pki::fs::write_file_atomic(dir / "big", std::string(pki::fs::kTokenLimit.bytes + 1, 'x'), 0600);
+  CHECK(code_of([&] { (void)pki::fs::read_secret_file(dir / "big", pki::fs::kTokenLimit); }) ==
+        pki::Exit::data);
+  CHECK(code_of([&] { pki::fs::require_regular_if_present(dir / "fifo", "registry file"); }) ==
+        pki::Exit::no_input);
+  CHECK(code_of([&] { pki::fs::require_regular_if_present(dir / "none", "registry file"); }) ==
+        pki::Exit::ok);
+  stdfs::remove_all(dir);
+}
