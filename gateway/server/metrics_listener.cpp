@@ -30,6 +30,7 @@ std::string Gateway::scrape() {
   g.connections_active = conns_.active();
   g.crl_seconds_to_next_update = static_cast<double>(snap->crls->next_update() - now);
   g.audit_dropped = audit_.dropped();
+  g.audit_write_failures = audit_.write_failures();
   g.bans_active = bans_.active_bans(steady_seconds());
   g.ip_table_entries = buckets_.size() + bans_.size();
   g.ready = !svc_->draining.load() && !revocation::stale(*snap->crls, now, cfg_.trust.crl_grace);

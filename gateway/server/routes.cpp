@@ -165,6 +165,7 @@ http::Response ready(Services& svc, const Snapshot& snap) {
       {"crl_seconds_left", snap.crls->next_update() + svc.cfg.trust.crl_grace - now},
       {"jwt_keys", snap.keys->size()},
       {"audit_dropped", svc.audit.dropped()},
+      {"audit_write_failures", svc.audit.write_failures()},
       {"denied_serials", svc.deny.serial_count()},
       {"draining", svc.draining.load()},
   };
