@@ -15,8 +15,8 @@
 . "$(dirname "$0")/../gateway/lib.sh"
 
 gw_pki
-ca intermediate --name iss2 --cn "Issuing 2" --key ec-p256 >/dev/null
-ca intermediate --name iss3 --cn "Issuing 3" --key ec-p256 >/dev/null
+ca intermediate --name iss2 --cn "Issuing 2" --key ec-p256 --no-passphrase >/dev/null 2>&1
+ca intermediate --name iss3 --cn "Issuing 3" --key ec-p256 --no-passphrase >/dev/null 2>&1
 gw_export
 for d in dev-1 dev-2; do gw_device "$d"; done
 gw_device op-1 admin
