@@ -18,15 +18,13 @@
 # and the late answer already held on the baseline; they stay as members of the class.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../gateway/lib.sh"
+. "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 gw_pki
 for d in dev-a dev-b dev-c; do gw_device "$d"; done
 GW_BACKEND_TIMEOUT=2s gw_config
-"$PY" "$HERE/hostile_backend.py" "$BE_PORT" &
-BE_PID=$!
-track_pid "$BE_PID"
-wait_for curl -sf "http://127.0.0.1:$BE_PORT/api/echo"
+hostile_backend_start
 gw_start
 declare -A TOK
 for d in dev-a dev-b dev-c; do TOK[$d]=$(token_for "$d"); done

@@ -13,15 +13,12 @@
 # request) or a comma.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../gateway/lib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/lib.sh"
 
 gw_pki
 gw_device dev-1
 gw_config
-"$PY" "$HERE/hostile_backend.py" "$BE_PORT" "$T/backend.log" &
-track_pid $!
-wait_for curl -sf "http://127.0.0.1:$BE_PORT/api/echo"
-rm -f "$T/backend.log"
+hostile_backend_start "$T/backend.log"
 gw_start
 TOK=$(token_for dev-1)
 api() { dev_curl dev-1 "$(URL /api/echo)" "$@"; }
