@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Run by packages.sh inside `unshare --mount`: makes the throw-away root (overlayfs,
-# lower = this host's /, upper = a tmpfs), runs in_root.sh in it with chroot, then reads
-# the upper layer: after the purge, every file the packages added or changed there must
-# be one docs/install.md lists as staying. Everything vanishes with the namespace.
+# overlay_root.sh T SCRIPT [leftovers]: run by packages.sh and services.sh inside
+# `unshare --mount`. Makes the throw-away root (overlayfs, lower = this host's /, upper
+# = a tmpfs), runs T/share/SCRIPT in it with chroot (T/share is its /tmp/share). With
+# `leftovers`, it then reads the upper layer: after the purge, every file the packages
+# added or changed there must be one docs/install.md lists as staying. Everything
+# vanishes with the namespace; the host is never written.
 set -euo pipefail
 T=$1
+SCRIPT=$2
 O=$T/ovl
 mkdir -p "$O"
 mount -t tmpfs -o size=1g,mode=0755 tmpfs "$O"
@@ -21,7 +24,8 @@ mkdir "$M/tmp/share"
 mount --bind "$T/share" "$M/tmp/share"
 
 chroot "$M" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  HOME=/root LANG=C.UTF-8 TERM=dumb bash /tmp/share/in_root.sh
+  HOME=/root LANG=C.UTF-8 TERM=dumb bash "/tmp/share/$SCRIPT"
+[ "${3:-}" = leftovers ] || exit 0
 
 # What the install-use-purge cycle left in the root. Ignored: files rewritten with their
 # original content, dpkg's own database and log, man-db's index cache (rebuilt by its

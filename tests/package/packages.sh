@@ -86,7 +86,7 @@ host_state() {
 }
 host_before=$(host_state)
 cp "$HERE/in_root.sh" "$T/share/"
-unshare --mount --propagation private bash "$HERE/overlay_root.sh" "$T" >"$T/root.log" 2>&1 || {
+unshare --mount --propagation private bash "$HERE/overlay_root.sh" "$T" in_root.sh leftovers >"$T/root.log" 2>&1 || {
   cat "$T/root.log"
   fail "the install/purge run in the throw-away root failed"
 }
