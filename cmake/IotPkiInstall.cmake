@@ -123,6 +123,9 @@ install(CODE "
     \"file:\${CMAKE_INSTALL_PREFIX}/${IOTPKI_DOC_gateway}/deploy.md\" unit \"\${unit}\")
   string(REPLACE \"# Install: /etc/systemd/system/iot-gateway.service (harden_linux.sh does it), then\"
     \"# Installed by the iot-gateway package (or cmake --install); once configured:\" unit \"\${unit}\")
+  # The configuration's place: /etc/iot-gateway for --prefix /usr, PREFIX/etc/… else.
+  cmake_path(SET etc_dir NORMALIZE \"\${CMAKE_INSTALL_PREFIX}/\${IOTPKI_ETC}/iot-gateway/\")
+  string(REPLACE \"/etc/iot-gateway/\" \"\${etc_dir}\" unit \"\${unit}\")
   file(WRITE ${IOTPKI_GEN}/iot-gateway.service \"\${unit}\")
 " COMPONENT gateway)
 install(FILES ${IOTPKI_GEN}/iot-gateway.service DESTINATION \${IOTPKI_UNITDIR} COMPONENT gateway)
