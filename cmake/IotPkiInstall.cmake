@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # What `cmake --install` puts where, in two components that become the two Debian
 # packages (cmake/IotPkiPackaging.cmake):
 #   ca       iot-ca, iot-provision, iot-revoke, their man pages, examples/iot-pki.toml:

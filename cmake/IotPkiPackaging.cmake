@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Debian packages, one per role (`cmake --build build --target package`, or `cpack` in
 # the build directory; docs/install.md):
 #   iot-pki-ca   the CA and provisioning tools for the (air-gapped) CA workstation:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # README command 1: install what is missing, build (Release), and run the end-to-end
 # demo of SPEC §8 on loopback in a temporary directory. Leaves nothing running.
 set -euo pipefail

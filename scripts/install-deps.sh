@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages the project needs that are missing, and nothing else:
 #   install-deps.sh --build   building and the demo: scripts/debian-packages-build.txt
 #   install-deps.sh           the test suite too: that list plus scripts/debian-packages.txt

@@ -3,23 +3,27 @@
 # Puts the licence tag `SPDX-License-Identifier: Apache-2.0` on the first line (after a
 # shebang) of every tracked source file that lacks it: C++ (`//`), shell, Python and
 # CMake (`#`).
-#   scripts/spdx.sh          add the tag where it is missing (edits files in place)
-#   scripts/spdx.sh --check  list the files without it; exit 1 if there are any
-# The tag counts when it appears in the first three lines (a shebang, an encoding line).
+#   scripts/spdx.sh [PATH…]          add the tag where it is missing (edits in place)
+#   scripts/spdx.sh --check [PATH…]  list the files without it; exit 1 if there are any
+# PATHs (files or folders) limit it to those; the default is the whole tree.
+# The tag counts as a line of its own among the first three (after a shebang, an
+# encoding line).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 readonly TAG='SPDX-License-Identifier: Apache-2.0'
 
 mode=add
 case "${1:-}" in
-  --check) mode=check ;;
-  "") ;;
+  --check)
+    mode=check
+    shift
+    ;;
   -h | --help)
-    sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
-  *)
-    echo "usage: $0 [--check]" >&2
+  -*)
+    echo "usage: $0 [--check] [PATH...]" >&2
     exit 2
     ;;
 esac
@@ -28,7 +32,8 @@ esac
 leader() {
   case "$1" in
     *.cpp | *.hpp | *.hpp.in | *.h | *.c) echo '//' ;;
-    *.sh | *.py | *.cmake | */CMakeLists.txt | CMakeLists.txt | .ci/run) echo '#' ;;
+    *.sh | *.py | *.cmake | */CMakeLists.txt | CMakeLists.txt | .ci/run) echo "#" ;;
+    packaging/*/preinst | packaging/*/postinst | packaging/*/prerm | packaging/*/postrm) echo "#" ;;
     *) ;;
   esac
 }
@@ -38,7 +43,7 @@ while IFS= read -r -d '' f; do
   [ -f "$f" ] || continue
   lead=$(leader "$f")
   [ -n "$lead" ] || continue
-  if head -n 3 "$f" | grep -qF "$TAG"; then
+  if head -n 3 "$f" | grep -qxF "$lead $TAG"; then
     continue
   fi
   missing=$((missing + 1))
@@ -55,7 +60,7 @@ while IFS= read -r -d '' f; do
   chmod --reference="$f" "$tmp"
   mv "$tmp" "$f"
   echo "tagged $f"
-done < <(git ls-files -z)
+done < <(git ls-files -z -- "$@")
 
 if [ "$mode" = check ]; then
   if [ "$missing" -gt 0 ]; then

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs as root inside the throw-away root that overlay_root.sh makes (never on a real
 # host): installs the two packages from /tmp/share/debs with dpkg, uses them the way
 # docs/install.md tells an operator to, reinstalls (the upgrade path of the maintainer

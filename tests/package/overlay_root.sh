@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # overlay_root.sh T SCRIPT [leftovers]: run by packages.sh and services.sh inside
 # `unshare --mount`. Makes the throw-away root (overlayfs, lower = this host's /, upper
 # = a tmpfs), runs T/share/SCRIPT in it with chroot (T/share is its /tmp/share). With

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The Debian packages: built from the existing build tree with cpack, lintian-clean
 # (errors and warnings; each override is justified in packaging/lintian/), then
 # installed, used, removed and purged for real in a throw-away root (in_root.sh):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # README "Using it" works when pasted: the block is taken from README.md itself (the
 # first ```sh fence after the heading) and run as one bash script, so it cannot drift.
 # Only its three absolute places are moved into the test's directory (/srv/pki,

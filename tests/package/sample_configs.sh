@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The shipped sample configurations load: examples/gateway.toml passes
 # `iot-gateway check-config` next to freshly made trust files, and examples/iot-pki.toml
 # is read by the settings loader of a real PKI home; both hold the same keys as what

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # README commands 1 and 2 install packages but leave no service enabled or running that
 # was not before (scripts/install-deps.sh).
 #  1. On this host: the boot state (`systemctl is-enabled` of the services the test

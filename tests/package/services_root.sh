@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs inside the throw-away root of services.sh: apt sees only the local repository
 # holding the probe package; install-deps.sh installs it; then the checks.
 set -euo pipefail

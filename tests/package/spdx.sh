@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every tracked source file carries `SPDX-License-Identifier: Apache-2.0` (LICENSE):
 # scripts/spdx.sh --check lists those that do not. Until the one-time tagging pass
 # (scripts/spdx.sh) has run, no file has the tag yet and the test is skipped (exit 77)
