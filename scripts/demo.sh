@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # README command 1: install what is missing, build (Release), and run the end-to-end
 # demo of SPEC §8 on loopback in a temporary directory. Leaves nothing running.
 set -euo pipefail
@@ -6,10 +7,12 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 # IOTPKI_BIN (set by the test suite) runs the demo on binaries already built.
 if [ -z "${IOTPKI_BIN:-}" ]; then
-  scripts/install-deps.sh
-  echo "Building (Release)…"
+  # Only what building and the demo need (scripts/debian-packages-build.txt): no test
+  # tools, no package that ships a service.
+  scripts/install-deps.sh --build
+  echo "Building (Release): the four binaries…"
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build build -j "$(nproc)" >/dev/null
+  cmake --build build -j "$(nproc)" --target iot-ca iot-provision iot-revoke iot-gateway >/dev/null
   IOTPKI_BIN=$REPO/build/bin
 fi
 export PATH="$IOTPKI_BIN:$PATH"
@@ -63,9 +66,9 @@ openssl req -new -key gateway/server.key -subj "/CN=localhost" -out gateway/serv
 show iot-ca --home "$H" sign --csr gateway/server.csr --profile server --san DNS:localhost,IP:127.0.0.1 \
   --chain --out gateway/server.crt
 
-step "Create a single-use enrollment token for device sensor-0001 (printed once; only its hash is stored)"
-(umask 077 && iot-provision --home "$H" token --device-id sensor-0001 --ttl 15m >device/token)
-echo "token written to device/token (mode $(stat -c %a device/token)): $(cut -c1-18 device/token)…"
+step "Create a single-use enrollment token for device sensor-0001 (shown once, in a 0600 file; only its hash is stored)"
+show iot-provision --home "$H" token --device-id sensor-0001 --ttl 15m --out device/token
+echo "the file starts with $(cut -c1-18 device/token)… (mode $(stat -c %a device/token))"
 
 step "The device makes its own key and CSR with openssl; the key never leaves it"
 show openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out device/device.key

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # README command 2: install what is missing, build, run the whole suite (Release),
 # then the same suite under ASan+UBSan, then a short run of every fuzz target.
 set -euo pipefail
