@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The frame every CLI shares: common options (SPEC §4), one place that turns a
 // pki::Error into "<tool>: error: <message>" and its exit code.

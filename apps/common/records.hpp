@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // How a certificate record is shown: the JSON fields of SPEC §4 and one human line.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-ca export --out DIR: ca-bundle.pem, crl.pem (a fresh CRL of every CA) and
 // manifest.json, each replaced atomically, manifest last (see crl/export.hpp).
 #include <filesystem>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-ca init: creates the PKI home, the root CA key and certificate, the registry
 // and the settings file.
 #include <filesystem>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-ca intermediate: an issuing CA signed by the root, pathLenConstraint 0.
 #include <filesystem>
 

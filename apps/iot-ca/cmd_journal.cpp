@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-ca journal verify: walks the CA journal's hash chain.
 #include "ca/home.hpp"
 #include "core/error.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-ca list / show: what the registry knows about issued certificates.
 #include "ca/home.hpp"
 #include "common/records.hpp"

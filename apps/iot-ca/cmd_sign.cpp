@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-ca sign: a CSR → a certificate of the chosen profile. The profile decides the
 // subject and extensions; of the CSR only the CN and the public key are used.
 #include <unistd.h>

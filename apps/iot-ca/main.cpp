@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-ca: the offline root and issuing CAs (SPEC §4).
 #include "iot-ca/commands.hpp"
 

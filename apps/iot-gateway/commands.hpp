@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // iot-gateway's subcommands, one file each.
 #include <CLI/CLI.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-gateway: the mTLS + JWT gateway (SPEC §5). `iot-gateway --config F` runs it in
 // the foreground; the subcommands are tools around it.
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-provision enroll: redeem a token for the device certificate of a CSR. The token
 // check, the single-use mark and the issuance are one registry transaction.
 #include <unistd.h>

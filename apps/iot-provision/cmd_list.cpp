@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-provision list / purge: what tokens exist and in which state. Never a secret,
 // never a hash: ids, devices, times and the serial a token bought.
 #include "ca/home.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-provision token: single-use enrollment tokens. The token is shown exactly once
 // (stdout, or a 0600 file); the registry keeps only its id and an Argon2id hash.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // iot-provision subcommands, one file each; main.cpp registers them.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-provision enroll --batch: a factory line's manifest of token,csr_path rows.
 //
 // Workers verify tokens (Argon2id) in parallel; registry writes are serialised by one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Secret-aware input and output shared by the subcommands.
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-provision: factory-line enrollment with single-use Argon2id tokens (SPEC §4).
 #include <sys/resource.h>
 

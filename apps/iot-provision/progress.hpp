@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Batch progress on stderr: a redrawn bar with rate and ETA when stderr is a terminal,
 // a plain line every few seconds otherwise (logs, CI), never anything on stdout.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-revoke cert SERIAL [--reason R]: revokes one certificate.
 #include <memory>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-revoke crl: signs a fresh X.509 v2 CRL of one CA and writes it atomically.
 // The CRL Number is committed to the registry before the file is written, so it is
 // never reused, even when this process dies half-way.

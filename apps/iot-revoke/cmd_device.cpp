@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-revoke device ID [--reason R]: revokes every active certificate of a device in
 // one transaction.
 #include <memory>

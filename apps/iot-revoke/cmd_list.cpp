@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-revoke list: the revoked certificates, oldest revocation first.
 #include "ca/home.hpp"
 #include "common/records.hpp"

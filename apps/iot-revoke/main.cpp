@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // iot-revoke: revokes certificates and publishes CRLs (SPEC §4).
 #include "iot-revoke/commands.hpp"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A tiny HTTP backend for the demo: answers every request with JSON naming the path
 and the device the gateway vouched for (X-Device-ID). Listens on 127.0.0.1 only.
 Usage: hello_backend.py PORT"""

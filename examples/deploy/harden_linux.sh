@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # harden_linux.sh — prepares a Debian host (or a directory tree) for iot-gateway.
 #
 #   * the `iot-gateway` system user and group (no login, no home);

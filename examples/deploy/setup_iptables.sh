@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # setup_iptables.sh — the iot-gateway host firewall (nftables), applied atomically.
 #
 # One nftables table, `inet iot_gateway`, covering IPv4 and IPv6:

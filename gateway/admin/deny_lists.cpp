@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "gateway/admin/deny_lists.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The admin deny lists (SPEC §5): certificate serials revoked through POST /admin/revoke
 // and single JWTs refused through POST /admin/deny-jti. Both are persisted (temp +

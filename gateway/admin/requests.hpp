@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The bodies of the admin endpoints (SPEC §5), parsed into typed requests. Pure
 // functions of the body bytes, so fuzz_admin runs exactly what /admin/* runs.

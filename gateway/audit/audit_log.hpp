@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The audit log of SPEC §5: one JSON object per line, chained by `seq` and `prev`
 // (SHA-256 hex of the previous line). I/O threads hand records to a writer thread

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `iot-gateway audit verify`: walks the hash chain of an audit log.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // gateway.toml (SPEC §5): every key of the contract with its default. Loading collects
 // every problem instead of stopping at the first, so `check-config` can list them all.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "gateway/http/request_reader.hpp"
 
 #include <boost/beast/http/error.hpp>

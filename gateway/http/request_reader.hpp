@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads HTTP/1.1 requests from bytes, with no I/O of its own (sans-IO): the session, the
 // metrics listener and the fuzz target put bytes in; the reader answers "need more",

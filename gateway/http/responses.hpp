@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Small builders for the gateway's own responses (JSON bodies, RFC 6750 challenges).
 #include <boost/beast/http/message.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Request-target rules (docs/security.md, "Request targets and identity headers"). The
 // gateway forwards the target as it came, so it refuses every target that a backend

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // ES256 (RFC 7518 §3.4) primitives: signatures in JOSE form, R || S as two 32-byte
 // big-endian integers, converted from and to the DER ECDSA-Sig-Value OpenSSL uses;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The JWT signing keys: one `<kid>.key` file (PKCS#8 PEM, 0600) per key in keys_dir.
 // The newest file signs; every loaded key validates (rotation window). A `kid` from a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Device access tokens (SPEC §5): issue and strict validation. Validation names the
 // audit event of the first check that fails; revocation and certificate binding need

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Per-client failure windows and bans (SPEC §5: failure_threshold failures within
 // failure_window → banned for ban_duration, enforced at accept before any TLS work).

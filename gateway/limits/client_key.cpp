@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "gateway/limits/client_key.hpp"
 
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Per-client tables key on the address: IPv4 as is, IPv6 by its /64 (SPEC §5), since
 // one IPv6 host usually owns a whole /64 and could otherwise rotate through it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A map with a fixed capacity that evicts the least recently used entry, so an attacker
 // with many addresses cannot grow the gateway's memory (SPEC §5, table_size).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Per-client token buckets for POST /auth/token (SPEC §5: token_rate, token_burst).
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Prometheus metrics (text exposition format 0.0.4). Every label set is fixed in
 // advance, so no client input can grow the number of series; the hot path is one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The reverse proxy's side towards the backend: plain HTTP/1.1 over a pool of
 // keep-alive connections. A request takes an idle connection (or opens one), and gives

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reading one backend response from bytes, without sockets (sans-IO): the backend pool
 // feeds it what the socket gives, the fuzz target and the unit tests feed it bytes. It

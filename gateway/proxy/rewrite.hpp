@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Header rewriting between client and backend (RFC 9110 §7.6.1): hop-by-hop headers
 // and whatever the Connection header names are removed; identity headers are set by

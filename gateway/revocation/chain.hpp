@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The one trust decision (issue 9 item 5, issue 10): "is this peer trusted now?", for
 // /auth/token, /api/* and /admin/* alike. Every certificate of the verified chain is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The revoked serials of one CRL, small enough for a 1,000,000-entry CRL: a sorted
 // vector of fixed-size binary keys (22 bytes each) instead of a set of hex strings

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Trust material: the CA bundle (the only trust store) and the CRLs checked against
 // it. Both are immutable once loaded; a reload builds new ones and swaps pointers, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The admin endpoints (SPEC §5, issue 5): POST /admin/revoke {"serial","reason"} and
 // POST /admin/deny-jti {"jti","exp"}, for client certificates with the admin OU only.

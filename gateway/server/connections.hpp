@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Open connections: counted in total and per client (caps of [server]), and reachable
 // for draining and for bans. A client is what the ban list and the token buckets key on

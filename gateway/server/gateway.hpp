@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The running gateway: owns the io_context and its threads, the listener, the signal
 // handling (SIGTERM/SIGINT drain, SIGHUP reload + reopen, SIGUSR1 reopen), the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The metrics listener (SPEC §5): plain HTTP on [server] metrics_listen, GET /metrics
 // only, one request per connection. Meant for 127.0.0.1 or a management network.
 #include <boost/asio/co_spawn.hpp>

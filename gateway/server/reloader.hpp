@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Loads the trust material, TLS context and JWT keys, and reloads them when their files
 // change (polled every trust.reload_interval) or on SIGHUP. A file that fails to load

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Request routing and the authentication policy of SPEC §5. Every refusal answers
 // with its status and writes one audit record.

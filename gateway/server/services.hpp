@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The long-lived parts every connection uses; owned by the Gateway, borrowed by sessions.
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "gateway/server/session.hpp"
 
 #include <boost/asio/co_spawn.hpp>

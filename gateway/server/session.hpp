@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // One client connection: TLS handshake, then HTTP/1.1 requests with keep-alive until
 // the client closes, a timeout fires, or the gateway drains. Kept alive by the

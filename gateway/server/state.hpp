@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Everything a reload replaces, published as one immutable snapshot. Readers copy the
 // shared_ptr under a short lock and then work without one; a reload builds the next

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // How each route answers a trust verdict (revocation::trust_peer): one table, read by
 // /auth/token, /api/* and /admin/* alike, instead of event-name comparisons in each.

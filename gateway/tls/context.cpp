@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "gateway/tls/context.hpp"
 
 #include <openssl/err.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The server's TLS context (SPEC §5): TLS 1.3 only, no session tickets and no session
 // cache (no resumption at all, so every connection re-verifies its client certificate),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "gateway/tls/peer.hpp"
 
 #include "core/encoding.hpp"

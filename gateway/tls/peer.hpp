@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // What the gateway knows about the client after the handshake.
 #include <openssl/ssl.h>

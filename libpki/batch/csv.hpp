@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // CSV as RFC 4180 writes it (quoted fields, "" escapes, CRLF or LF line ends), for the
 // factory-line manifest and report. Parsing never stops at a bad record: it reports it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The factory-line manifest of `iot-provision enroll --batch` (columns token,csr_path)
 // and the report it produces (one row per manifest row).

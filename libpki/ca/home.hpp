@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The PKI home (SPEC §2): where the CA keys, certificates, registry and settings live.
 #include <filesystem>

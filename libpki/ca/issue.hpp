@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Issuing a leaf certificate and recording it: registry row + journal record.
 #include "config/settings.hpp"

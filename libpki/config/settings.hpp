@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // iot-pki.toml: the PKI home's settings. Unknown keys are an error naming the key
 // and its line, so a typo never silently falls back to a default.

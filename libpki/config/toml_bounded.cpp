@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "config/toml_bounded.hpp"
 
 #include <vector>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The one way the project parses TOML (iot-pki.toml and gateway.toml). toml++ recurses
 // once per nesting level and per dotted-key part, so a 100,000-part table header

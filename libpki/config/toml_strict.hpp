@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Helpers for reading TOML strictly: every key is known, every value has the right
 // type, and an error names the key and its line (SPEC §2, §5).

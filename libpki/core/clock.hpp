@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Time as seconds since the epoch (UTC) and the textual forms the contract uses.
 #include <cstdint>

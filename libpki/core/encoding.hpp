@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Byte encodings used across the project. base64 and hex go through libsodium
 // (constant-time codecs); SHA-256 through OpenSSL.

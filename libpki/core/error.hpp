@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The one exception type libpki and the CLIs throw. Each carries the sysexits-style
 // code of SPEC §4 so `main` can turn any failure into the right exit status.

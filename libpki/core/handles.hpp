@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // RAII owners for every C handle the project touches. Application code never
 // calls a *_free: it holds one of these, and raw pointers only borrow.

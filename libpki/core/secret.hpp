@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A string for secrets (passphrases, tokens): wiped with sodium_memzero when it dies,
 // so a later core dump or heap reuse does not reveal it.

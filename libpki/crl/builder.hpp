@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // X.509 v2 CRLs (RFC 5280 §5) that stay cheap at a million entries.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The small DER writer behind the streaming CRL builder. It encodes exactly the
 // structures a CRL needs beyond what OpenSSL builds for us (X.690 §8 and §10):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // `iot-ca export`: the trust material a gateway loads (SPEC §4).
 //

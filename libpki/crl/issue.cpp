@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "crl/issue.hpp"
 
 #include "core/encoding.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // A CA's CRL from the registry: CRL Number allocation and the streaming build.
 #include <cstdint>

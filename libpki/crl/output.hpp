@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Publishing into a directory a gateway polls: one publisher at a time, and no
 // debris from a publisher that was killed.

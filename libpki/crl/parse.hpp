@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reading CRL files back, as a relying party would: a DER CRL or concatenated PEM
 // CRLs, each checked against the CA certificates of a bundle.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // CRL reason codes (RFC 5280 §5.3.1), by the names the CLI and the registry use.
 #include <string>

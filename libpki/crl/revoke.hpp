@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Revocation: each operation is one registry transaction with its journal record, so
 // a failure (unknown serial, already revoked, busy database) changes nothing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // File I/O with the project's durability and permission rules (SPEC §2, §4).
 #include <sys/types.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The CA journal: an append-only table in the registry whose records are
 // hash-chained, so an edited, deleted or reordered record is detectable.

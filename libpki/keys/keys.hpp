@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Private keys: generation, PKCS#8 PEM (encrypted with AES-256-CBC, the key derived by
 // PBKDF2-HMAC-SHA256 with kPbkdf2Iterations, when a passphrase is given), and loading

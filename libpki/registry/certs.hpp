@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The certificates table: every certificate the CA issued, and its revocation.
 #include <cstdint>

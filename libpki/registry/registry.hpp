@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The registry: one SQLite file (WAL, synchronous=FULL) holding certificates,
 // enrollment tokens, revocations, CRL numbers and the CA journal.

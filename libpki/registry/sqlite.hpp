@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Thin RAII layer over SQLite: prepared statements that throw pki::Error carrying
 // sqlite3_errmsg, and an IMMEDIATE write transaction that rolls back unless committed.

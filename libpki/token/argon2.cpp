@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "token/argon2.hpp"
 
 #include <argon2.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Argon2id (RFC 9106) through the reference library, libargon2: what the registry stores
 // instead of a token's secret. The PHC string carries the algorithm, version, cost and

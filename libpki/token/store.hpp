@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The tokens table: creating single-use enrollment tokens, redeeming one exactly once
 // together with the certificate it buys, listing and purging. Only the public id and

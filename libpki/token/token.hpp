@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Enrollment tokens: `iotp_<id>_<secret>` (SPEC §4). `<id>` is a public lookup key
 // (24 lowercase hex digits, so it never contains the `_` separator); `<secret>` is 32

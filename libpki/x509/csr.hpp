@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Certificate signing requests from outside: parsed strictly, self-signature checked
 // (proof of possession), key type checked. Nothing else in a CSR is trusted: the

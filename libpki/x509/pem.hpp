@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // PEM/DER conversions and the few certificate facts the tools print.
 #include <cstdint>

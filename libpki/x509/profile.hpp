@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Certificate construction. The CA decides subject and extensions from the profile
 // (SPEC §3); nothing a CSR asks for is copied except its public key.

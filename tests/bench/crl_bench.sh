@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # CRL benchmark (issue 2, "Measure"): `iot-revoke crl` against `openssl ca -gencrl`
 # on the same revoked serials, side by side, wall time and peak RSS.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Gateway benchmark, side by side with nginx's mTLS in one run (loopback only).
 #   1. full mTLS handshakes per second (openssl s_time -new), gateway vs nginx
 #   2. RSS per idle keep-alive mTLS connection with N (10,000) connections open

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmark of `iot-provision enroll --batch` (not a ctest test): N devices with
 # --jobs 1 and --jobs 2, each on a fresh PKI home with its own tokens. Prints devices
 # per second, the share of wall time spent outside Argon2id verification and signing,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Load helpers for the gateway benchmarks (loopback only, bounded in count and time).
 
   tls_clients.py idle HOST PORT N CERT KEY CA PATH HOLD_SECONDS

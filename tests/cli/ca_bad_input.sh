@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Bad input: each case names the problem in one line, exits with the SPEC code, and
 # leaves no output file and no registry change.
 . "$(dirname "$0")/../lib/common.sh"

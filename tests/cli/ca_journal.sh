@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The CA journal's hash chain: intact after every command; an edited, a deleted and a
 # reordered record are each detected and named.
 . "$(dirname "$0")/../lib/common.sh"

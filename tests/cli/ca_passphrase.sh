@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # An encrypted CA key: PKCS#8 with a passphrase from a 0600 file, never argv or env;
 # a wrong passphrase is an authentication failure (77) that changes nothing.
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Certificates from every profile, checked by independent implementations:
 # OpenSSL's verifier, GnuTLS certtool and Python cryptography. The CSR asks for
 # things it must not get (CA:TRUE, serverAuth, SANs); the profile decides.

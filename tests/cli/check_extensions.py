@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks a certificate's extensions with an independent X.509 implementation
 (python3-cryptography). Usage: check_extensions.py PROFILE CERT [ISSUER]
 PROFILE: root | issuing | device | server | admin. Exits non-zero naming the problem."""

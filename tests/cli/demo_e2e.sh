@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # README command 1 stays true: the end-to-end demo (SPEC §8) runs on the built binaries,
 # checks its own outcomes, and leaves nothing running.
 . "$(dirname "$0")/../lib/common.sh"

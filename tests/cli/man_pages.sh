@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # One manual page per binary, lint-clean at warning level (mandoc -T lint).
 . "$(dirname "$0")/../lib/common.sh"
 MAN=$(cd "$(dirname "$0")/../../man" && pwd)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Gateway audit lines (SPEC §5) for the fail2ban tests, and the truth about a log.
 
   append FILE --event E --outcome O --ip IP [--count N] [--age SECONDS] [--device D]

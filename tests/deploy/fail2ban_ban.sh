@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The shipped jail with a real fail2ban-server, fed audit records in the gateway's
 # format (audit_log.py) so the timing cases can be staged: 4 failure records in 60 s
 # do not ban, the 5th does, within seconds, and the ban is a real nftables drop for that client

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End to end (SPEC §7 "> N failures from one IP → ban"): a real iot-gateway runs in a
 # server namespace on 8443; a client namespace makes requests without a client
 # certificate; the gateway writes AUTH_NO_CERT records; a real fail2ban-server with the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # fail2ban/filter.d/iot-gateway.conf, checked with fail2ban-regex: on a gateway audit
 # log it counts exactly the failure records (each with its client address and the
 # record's own "ts"), and none of the success or trust-material records.

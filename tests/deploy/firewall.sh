@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # setup_iptables.sh, for real: the ruleset is loaded into a network namespace that
 # plays the gateway host; two client namespaces talk to it over veth pairs. Addresses
 # are private and exist only inside these namespaces; nothing leaves the machine.

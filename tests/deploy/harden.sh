@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # harden_linux.sh --root on a scratch tree that looks like a stock Debian host (stock
 # sshd_config, a cloud-init drop-in that turns passwords on, loose key modes):
 #   * --dry-run lists the changes and changes nothing (tree hash, mtimes included);

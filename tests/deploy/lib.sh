@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the deployment-kit tests. Source after ../lib/common.sh:
 #   . "$(dirname "$0")/../lib/common.sh"
 #   . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # logrotate/iot-gateway with a real gateway: `logrotate -d` accepts the file, and a
 # forced rotation renames the audit log, recreates it 0640 for the service account and
 # signals the gateway (SIGUSR1), which then writes to the new file; the hash chain runs

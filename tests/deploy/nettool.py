@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Small, bounded network helpers for the deployment tests (run inside netns).
 
   serve --ready FILE PORT...        listen on every PORT (IPv4 and IPv6), accept and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every shell script of the deployment kit (and of these tests) parses (bash -n) and is
 # clean under ShellCheck, with no exclusions.
 . "$(dirname "$0")/../lib/common.sh"

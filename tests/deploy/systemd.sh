@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # systemd/iot-gateway.service: `systemd-analyze verify` accepts it and
 # `systemd-analyze security --offline=true` scores it no worse than the figure reached
 # when it was written. The unit's ExecStart binary, /usr/local/bin/iot-gateway, is made

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the admin endpoints' bodies (POST /admin/revoke, /admin/deny-jti),
 // through gw::admin::parse_revoke / parse_deny_jti, the functions /admin/* calls, and
 // the serial spellings through pki::x509::normalize_serial. Checks the invariants the

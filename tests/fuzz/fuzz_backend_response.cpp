@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes what the gateway does with bytes from the backend, through the very code the
 // backend pool runs (gateway/proxy/response_reader, non-coroutine so it builds here):
 // ResponseReader fed in socket-sized pieces, end of stream or not, for a HEAD or any

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: a CRL file read the way the gateway reads trust.crl
 // (gw::revocation::RevocationSet::parse: libpki's crls_from_bytes and check_crl —
 // issuer, AKI, signature, CRL Number, nextUpdate, critical extensions — then the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: CSR parsing exactly as `iot-ca sign` and `iot-provision enroll` do it.
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes gateway.toml parsing and validation (toml++ plus the gateway's schema): any
 // input must give a config or a list of problems, never a crash or an exception.
 #include <cstddef>

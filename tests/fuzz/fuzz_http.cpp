@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes HTTP/1.1 request parsing as the gateway configures it (Beast request_parser
 // with the default header and body limits), then the proxy's header rewriting and the
 // response clean-up on whatever parsed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes the gateway's JWT validation (gw::jwt::validate) and the JOSE/DER signature
 // conversions with arbitrary bytes as the bearer token.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the CSV reader behind `enroll --batch` manifests, and the manifest
 // rules on top of it. Invariants: records come in line order, a record is either an
 // error or has fields, and what the report writer quotes parses back as one record.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzzes the session's request handling end to end, as far as it runs without sockets:
 // bytes in (in pieces, as reads deliver them) -> gw::http::RequestReader with its byte
 // budget -> each request or refusal -> the response the session would write

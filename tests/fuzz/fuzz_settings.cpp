@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: iot-pki.toml parsing (toml++ plus our strict key checks).
 #include <cstddef>
 #include <cstdint>

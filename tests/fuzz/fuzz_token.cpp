@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: enrollment-token parsing, as `iot-provision enroll` reads a token
 // file, stdin or a manifest field. Anything accepted must format back to itself.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the gateway's trust loading, exactly what the reloader, start-up
 // and check-config run (gw::revocation::load_trust): a CA bundle and a CRL file (one
 // DER CRL or PEM CRLs) parsed, every CRL checked by libpki against that bundle, the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the seed corpus of fuzz_backend_response from real backend output: the raw
 bytes that tests/gateway/backend.py (a stock http.server) and
 tests/hostile/hostile_backend.py send for each of their behaviours, as read from the

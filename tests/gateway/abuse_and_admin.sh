@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue 5 against a real gateway, with several loopback source addresses standing for
 # different clients: failure bans at accept, the /auth/token token bucket, header/body
 # limits, admin revocation (persisted across a restart), the JWT deny list, and a

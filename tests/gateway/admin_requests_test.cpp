@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The admin endpoints' bodies (gateway/admin/requests), the code fuzz_admin runs.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The audit log's line format and hash chain.
 #include <doctest/doctest.h>
 #include <sys/resource.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A tiny HTTP/1.1 backend for the gateway tests: echoes what it received as JSON.
 
   backend.py PORT          GET/POST any path -> {"path","method","headers","body"}

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The proxy's failure modes (issue 4): backend slower than [backend] timeout -> 504,
 # backend stopped -> 502, the gateway stays up and recovers; SIGTERM while a request
 # is in flight lets it complete, then the process exits 0.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # gateway.toml handling: check-config lists every problem (exit 78) and names keys;
 # start-up stops on a bad value or unknown key; relative paths follow the config file.
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // gateway.toml: defaults, errors that name the key, relative paths.
 #include <doctest/doctest.h>
 

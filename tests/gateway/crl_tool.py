@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Independent CRL writer for the gateway tests (python3-cryptography, not our code).
 
 Used for the CRLs our tools must never produce: one signed by a foreign CA, one with

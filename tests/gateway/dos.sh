@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue 5 under load, against a real gateway: /auth/token flooded at about 1,000
 # requests/s for 20 s from one address -> 429s with Retry-After, no crash, bounded RSS,
 # another address still gets its tokens; 2,000 slow connections that send half a

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Load generators for the gateway's DoS tests (issue 5). Every loop is bounded.
 
   dos_client.py flood PORT CA CERT KEY SECONDS RATE PID

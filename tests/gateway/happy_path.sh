@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Happy path (issue 4): enroll a device, get a token with curl --cert/--key, call
 # /api/hello through the gateway; the backend sees the gateway's X-Device-ID even when
 # the client sent its own. The token verifies with Python's jwt using only the JWKS.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ES256 tokens: issue, strict validation, JOSE signature form.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """JWT helper for the gateway tests, built on Python's `jwt` (python3-jwt), an
 implementation independent of the gateway's.
 

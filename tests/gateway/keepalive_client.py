@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """One TLS connection kept open across a change on the gateway's side.
 
   keepalive_client.py PORT CA CERT KEY "CMD" TOKEN_A TOKEN_B

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Key rotation (issue 4): after `jwt-key new` and SIGHUP, new tokens carry the new kid,
 # tokens signed before still validate, and the JWKS publishes both keys. Keys readable
 # by group or others are refused.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Helpers for the gateway integration tests. Source after ../lib/common.sh.
 # A real PKI made with iot-ca, a real backend process, a real iot-gateway process on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The proxy: header rewriting towards the backend (SP-5, RFC 9110 §7.6.1) and reading
 // the backend's response (gateway/proxy/response_reader.hpp, issue 9 items 1 and 4).
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sans-IO request reader: one byte budget per request over every byte of framing,
 // trailers refused, limits mapped to statuses, pipelined input kept for the next request.
 #include <doctest/doctest.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Live revocation (issue 4): a CRL exported while a keep-alive connection stays open
 # applies on that connection without closing it; garbage, foreign-signed and forged
 # CRLs are refused with CRL_REJECTED and the last good set is kept; a CRL past

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The seed's security checklist (SPEC §7) and issue 4's "Also" list, against a real
 # gateway: every refusal has its status and its audit record, and the test counts the
 # audit records of every event at the end.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Request-target rules (gateway/http/target.hpp, issue 9 item 3): every spelling of a
 // dot segment, an encoded slash or backslash, a control byte, bad or double
 // percent-encoding and bad UTF-8 is refused, on any route; ordinary targets pass.

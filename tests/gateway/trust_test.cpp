@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The gateway's one trust decision (revocation::trust_peer), the trust set it reads
 // (built by libpki's CRL parser and checks) and the one written form of a serial.
 // Fixtures are generated here: a root, an issuing CA, leaves, and CRLs made with the

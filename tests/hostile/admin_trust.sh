@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Class: one trust decision for every route (issue 9 item 5, issue 10 item 1).
 # /admin/*, /auth/token and /api/* must refuse a peer for the same reasons: any
 # certificate of its chain revoked by a CRL or denied by an admin, or stale CRLs.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Class: an audit log whose last line was torn by a crash (issue 9 item 10). A real
 # gateway writes records, is killed with SIGKILL, its log is cut mid-line (as a crash in
 # write(2) leaves it) or ends in a line that is not a record; on restart the tear is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Gateway ↔ backend (issue 9, item 1; docs/security.md "Gateway ↔ backend"): a backend
 # connection is reused only after a response read to its own end, so one device never
 # receives another's response. Devices with their own certificates and JWTs interleave

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Class: a ban that only applies to new connections (issue 9 item 6). With
 # failure_threshold = 10, a client that keeps its connections open must lose them when
 # it is banned, whatever route earned the ban: bad JWTs on /api/*, no certificate on

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Class: a CLI input that is not what its flag expects (issue 9 item 11). For every
 # file-taking flag of every CLI, and for standard input where `-` is allowed: a 300 MiB
 # sparse file, /dev/zero, a symlink to /dev/zero, a FIFO and a directory. Each must end

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Class: a deny-list entry must outlive what it denies (issue 9 item 8). jwt::validate
 # accepts a token until exp + leeway, so a denied jti stays denied until then: at run
 # time, after a restart, and whatever purging happens when other jtis are added.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A backend that misbehaves on purpose, for the hostile suite (tests/hostile/).
 
   hostile_backend.py PORT [LOG]

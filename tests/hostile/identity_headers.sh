@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Identity headers (issue 9, item 4; docs/security.md "Request targets and identity
 # headers"): the backend sees exactly one X-Device-ID, the authenticated device's, under
 # every spelling a CGI/WSGI backend folds into HTTP_X_DEVICE_ID (case, '_' for '-');

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Class: per-client caps that an IPv6 host escapes by using more of its addresses
 # (issue 9 item 7). One IPv6 host usually owns a whole /64; the per-client connection
 # cap counts the /64, as the bans and token buckets do. In a network namespace made for

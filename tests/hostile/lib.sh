@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Helpers for the hostile suite. Source after ../lib/common.sh and ../gateway/lib.sh.
 HOSTILE_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Class: an error response destroyed by the close that follows it (issue 9 item 14).
 # When the gateway refuses a request whose body is still arriving and closes at once,
 # the kernel answers the unread input with a reset, which can discard the response

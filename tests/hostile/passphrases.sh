@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Class: a CA key written or opened with no real passphrase (issue 9 item 13, issue 15
 # "Keys"). Every way a passphrase is read refuses an empty one (65): an empty file, an
 # empty first line, and for new keys white space only or fewer than 12 characters.

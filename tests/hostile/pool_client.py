@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Devices interleaving requests through the gateway's backend pool, each checking that
 every response it gets answers its own request (hostile_backend.py echoes X-Device-ID
 and X-Nonce).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Sends request targets to the gateway byte for byte (no client-side normalisation),
 each on a fresh TLS connection with the device's certificate.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Class: a request whose framing grows the gateway's memory before any authentication
 # (issue 9 item 2). Over TLS without a client certificate, every way of making one
 # request longer than its budget (max_header_bytes + max_body_bytes + 64 KiB framing):

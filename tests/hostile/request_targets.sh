@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Request targets (issue 9, item 3; docs/security.md "Request targets and identity
 # headers"): every target a backend could normalise into another path is refused with
 # 400 on every route, before authentication, and never reaches the backend: dot segments

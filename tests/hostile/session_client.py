@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Raw TLS clients for the session's hostile tests. Every loop is bounded in bytes and time.
 
   session_client.py flood PORT CA CASE LIMIT_BYTES GATEWAY_PID

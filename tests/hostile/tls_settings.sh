@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Class: TLS settings that drift without anyone noticing (issue 9, "no test asserts the
 # TLS settings"), and HSTS (seed CL-4). Against a real gateway on loopback, with
 # openssl s_client, one setting at a time: TLS 1.2 and 1.1 refused, TLS 1.3 accepted; no

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Class: hostile trust files (issue 9 item 9). Whoever can replace crl.pem, the bundle
 # or the server certificate must not be able to stall or exhaust the gateway: every
 # trust file is opened non-blocking, must be a regular file and is read with a cap;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Shared helpers for the integration tests (bash). Source it first:
 #   . "$(dirname "$0")/../lib/common.sh"

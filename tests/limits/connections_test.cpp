@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Connection caps per client (an IPv6 /64 counts as one client) and the ban list's
 // notification that reaches a banned client's open connections.
 #include <doctest/doctest.h>

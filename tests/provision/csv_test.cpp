@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CSV parsing and writing for the batch manifest and report.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # enroll --batch: 200 devices with 3 broken rows → 197 certificates and 3 report rows
 # naming the problem. The same run killed with SIGKILL about half-way and re-run →
 # every good device has exactly one certificate and no token was used twice.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The shipped Argon2id cost (t=3, 64 MiB, p=1) end to end: the stored PHC string says
 # so, and a token made with it enrolls.
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Enrollment with an encrypted issuing CA key: --passphrase-file on enroll and
 # enroll --batch; a wrong or missing passphrase refuses (77) without spending the token.
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Token → device key and CSR made with the openssl CLI → enroll → the certificate
 # verifies against the exported bundle and carries the device id as CN.
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # 16 processes redeem one token at the same moment: exactly one certificate, 15
 # refusals with exit 77, one use recorded.
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Batch progress goes to stderr only: a redrawn bar with rate and ETA when stderr is a
 # terminal (script(1) provides one), plain lines otherwise; stdout stays parseable.
 . "$(dirname "$0")/../lib/common.sh"

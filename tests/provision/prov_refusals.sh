@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every refusal: a clear message, the SPEC exit code, no certificate written, and (for
 # a failed attempt) the token is still good afterwards.
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The registry file, its WAL and the journal never contain a token's secret (raw bytes
 # searched, in every encoding the tools use); token files are mode 0600; no other
 # command's output carries a secret.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The token store: creation, authentication, exactly-once redemption, list, purge.
 #include <doctest/doctest.h>
 #include <openssl/x509.h>

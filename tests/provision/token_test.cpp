@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Token text format and Argon2id hashing.
 #include <doctest/doctest.h>
 

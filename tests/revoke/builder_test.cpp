@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The streaming builder's CRLs: what OpenSSL reads back from them.
 #include <doctest/doctest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The hand-written DER of crl/der.cpp must be byte-for-byte what OpenSSL encodes.
 #include <doctest/doctest.h>
 #include <openssl/asn1.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CRL numbers, revocation transactions and CRLs built from the registry.
 #include <doctest/doctest.h>
 

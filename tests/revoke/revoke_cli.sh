@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # iot-revoke cert / device / list / crl: results, JSON, exit codes, and that a
 # refused command leaves the registry and the output directory as they were.
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Crash safety: kill -9 `iot-ca export` and `iot-revoke crl` at random points while
 # they write a large (200,000-entry) CRL. After every kill the files a gateway reads
 # are whole: each CRL parses and verifies against the bundle, the manifest either

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Exported trust material against independent implementations: openssl verify
 # -crl_check_all, openssl crl -verify, GnuTLS certtool and Python cryptography,
 # including a revoked issuing CA and a CRL of several thousand entries.

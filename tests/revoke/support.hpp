@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Fixtures for the libpki/crl unit tests: generated CAs and a scratch registry.
 #include <unistd.h>

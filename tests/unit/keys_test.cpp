@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Passphrase rules and key encryption (issue 9 item 13, issue 15 "Keys").
 #include <doctest/doctest.h>
 #include <openssl/pem.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Fixtures for libpki unit tests: generated keys and CAs in a scratch directory.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pre-scan that keeps toml++ from recursing off the stack (issue 9 item 12): it
 // counts table-header and dotted-key parts and array / inline-table depth, outside
 // comments and strings, and both loaders (iot-pki.toml, gateway.toml) go through it.
