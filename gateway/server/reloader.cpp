@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -84,11 +85,14 @@ void Reloader::poll(bool force) noexcept {
     const bool cert_changed = changed("cert", stamp(cfg_.server.cert), force) |
                               changed("key", stamp(cfg_.server.key), force);
     const bool keys_changed = changed("keys", stamp(cfg_.jwt.keys_dir), force);
+    // CRL_LOADED is written once the new set is in effect: whoever reads the audit log
+    // (an operator, a test) may rely on it for the next request.
+    std::optional<std::string> loaded;
     if (bundle_changed || crl_changed) {
       try {
         // The same code as at start, check-config and fuzz_trust: both files, together.
         auto trust = revocation::read_trust(cfg_.trust.bundle, cfg_.trust.crl, cur->crls.get());
-        audit_crl(ev::kCrlLoaded, true, crl_summary(*trust.crls));
+        loaded = crl_summary(*trust.crls);
         // An unchanged bundle keeps its object, so the TLS context is not rebuilt.
         next->bundle = trust.bundle->same_as(*cur->bundle) ? cur->bundle : std::move(trust.bundle);
         next->crls = std::move(trust.crls);
@@ -114,6 +118,7 @@ void Reloader::poll(bool force) noexcept {
     }
     check_staleness(*next);
     state_.set(std::move(next));
+    if (loaded) audit_crl(ev::kCrlLoaded, true, std::move(*loaded));
   } catch (const std::exception& e) {
     warn(std::string("reload failed: ") + e.what());
   }

@@ -64,8 +64,8 @@ ok "the unit runs /usr/bin/iot-gateway and is installed, not enabled; the fail2b
 # server key for the service account, a JWT key made by that account; check-config
 # run as the service account on the shipped /etc/iot-gateway/gateway.toml.
 H=/tmp/ca
-iot-ca --home "$H" init --cn "Package Test Root" --key ec-p256 >/dev/null
-iot-ca --home "$H" intermediate --name line1 --cn "Package Test Line 1" --key ec-p256 >/dev/null
+iot-ca --home "$H" init --cn "Package Test Root" --key ec-p256 --no-passphrase >/dev/null 2>&1
+iot-ca --home "$H" intermediate --name line1 --cn "Package Test Line 1" --key ec-p256 --no-passphrase >/dev/null 2>&1
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out /tmp/server.key 2>/dev/null
 openssl req -new -key /tmp/server.key -subj /CN=gateway.example -out /tmp/server.csr 2>/dev/null
 iot-ca --home "$H" sign --csr /tmp/server.csr --profile server --san DNS:gateway.example \

@@ -34,7 +34,7 @@ done
 pass "examples/gateway.toml holds every key of the gateway's contract"
 
 H=$T/home
-iot-ca --home "$H" init --cn "Sample Root" --key ec-p256 >/dev/null
+iot-ca --home "$H" init --cn "Sample Root" --key ec-p256 --no-passphrase >/dev/null 2>&1
 keys "$H/iot-pki.toml" >"$T/written.keys"
 keys "$EX/iot-pki.toml" >"$T/sample.keys"
 diff "$T/written.keys" "$T/sample.keys" >"$T/keys.diff" ||
