@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
 #include "x509/pem.hpp"
@@ -16,8 +18,15 @@ constexpr const char* kJtisFile = "denied-jtis.json";
 std::optional<nlohmann::json> read_json(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  std::string text;
   try {
-    auto doc = nlohmann::json::parse(pki::fs::read_file(path, pki::fs::kStateLimit));
+    // Regular file, non-blocking open, capped: a FIFO here must not hang start-up.
+    text = pki::fs::read_file(path, pki::fs::kStateLimit);
+  } catch (const pki::Error& e) {
+    throw pki::Error(pki::Exit::config, std::string("trust.state_dir: ") + e.what());
+  }
+  try {
+    auto doc = nlohmann::json::parse(text);
     if (!doc.is_object())
       throw pki::Error(pki::Exit::config, path.string() + ": not a JSON object");
     return doc;

@@ -84,20 +84,4 @@ bool stale(const RevocationSet& crls, std::int64_t now, std::int64_t grace) {
   return now > crls.next_update() + grace;
 }
 
-const char* verdict_name(Verdict v) {
-  switch (v) {
-    case Verdict::good:
-      return "good";
-    case Verdict::revoked:
-      return "revoked";
-    case Verdict::denied:
-      return "denied";
-    case Verdict::stale:
-      return "stale";
-    case Verdict::no_crl:
-      return "no_crl";
-  }
-  return "?";
-}
-
 }  // namespace gw::revocation

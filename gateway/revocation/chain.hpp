@@ -49,7 +49,4 @@ struct Presented {
 // True once now is past the earliest nextUpdate plus the grace period (fail closed).
 [[nodiscard]] bool stale(const RevocationSet& crls, std::int64_t now, std::int64_t grace);
 
-// The verdict's name, for logs and tests ("good", "revoked", …).
-[[nodiscard]] const char* verdict_name(Verdict v);
-
 }  // namespace gw::revocation

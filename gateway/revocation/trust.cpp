@@ -40,6 +40,17 @@ std::array<unsigned char, 32> crl_digest(X509_CRL* crl) {
   return md;
 }
 
+// One CA in the sense of RFC 5280 §6.3.3: the same name and the same key. A CA
+// certificate re-issued with its key (new validity) is the same CA, so a chain built
+// through either copy finds the CRL that key signed.
+bool same_ca(const X509* a, const X509* b) {
+  const EVP_PKEY* ka = X509_get0_pubkey(a);
+  const EVP_PKEY* kb = X509_get0_pubkey(b);
+  return ka != nullptr && kb != nullptr &&
+         X509_NAME_cmp(X509_get_subject_name(a), X509_get_subject_name(b)) == 0 &&
+         EVP_PKEY_eq(ka, kb) == 1;
+}
+
 CrlEntry entry_of(X509_CRL* crl, pki::crl::CrlFacts facts) {
   CrlEntry e;
   X509_up_ref(facts.issuer);
@@ -101,7 +112,7 @@ std::shared_ptr<const RevocationSet> RevocationSet::parse(std::string_view bytes
                              pki::x509::one_line(X509_CRL_get_issuer(crl)) + ")";
     CrlEntry e = entry_of(crl, pki::crl::check_crl(crl, bundle.certs(), what));
     auto old = std::find_if(set->crls_.begin(), set->crls_.end(), [&](const CrlEntry& o) {
-      return X509_cmp(o.issuer.get(), e.issuer.get()) == 0;
+      return same_ca(o.issuer.get(), e.issuer.get());
     });
     if (old == set->crls_.end()) {
       set->crls_.push_back(std::move(e));
@@ -124,7 +135,7 @@ std::shared_ptr<const RevocationSet> RevocationSet::parse(std::string_view bytes
 
 const CrlEntry* RevocationSet::find(const X509* issuer) const {
   for (const auto& e : crls_) {
-    if (X509_cmp(e.issuer.get(), issuer) == 0) return &e;
+    if (same_ca(e.issuer.get(), issuer)) return &e;
   }
   return nullptr;
 }

@@ -58,7 +58,8 @@ class RevocationSet {
                                                                   const Bundle& bundle);
 
   enum class Status { good, revoked, no_crl };
-  // Looks `cert` up in the CRL of `issuer` (the next certificate of a verified chain).
+  // Looks `cert` up in the CRL of `issuer` (the next certificate of a verified chain):
+  // the CRL of the bundle CA with the issuer's name and key.
   [[nodiscard]] Status check(const X509* cert, const X509* issuer) const;
   // True when any CRL lists the serial (tokens carry only the serial), given in
   // pki::x509::serial_hex form.

@@ -93,7 +93,8 @@ struct ApiVerdict {
   std::string reason;
   jwt::Claims claims;
   revocation::Decision trust;  // when not trusted, the trust table answers
-  [[nodiscard]] bool ok() const { return trust.trusted() && event == ev::kJwtOk; }
+  bool accepted = false;       // every check passed
+  [[nodiscard]] bool ok() const { return accepted && trust.trusted(); }
 };
 
 ApiVerdict check_api(Services& svc, const Snapshot& snap, const http::Request& req,
@@ -116,7 +117,7 @@ ApiVerdict check_api(Services& svc, const Snapshot& snap, const http::Request& r
             std::move(v.claims),
             {}};
   }
-  return {ev::kJwtOk, "", std::move(v.claims), {}};
+  return {ev::kJwtOk, "", std::move(v.claims), {}, true};
 }
 
 asio::awaitable<http::Response> api(Services& svc, const Snapshot& snap, http::Request& req,

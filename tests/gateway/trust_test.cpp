@@ -412,3 +412,23 @@ TEST_CASE("every route answers every refusal through one table") {
         "CERT_REVOKED");
   CHECK(std::string(gw::server::refusal_for(Route::api, Verdict::denied).event) == "JWT_REVOKED");
 }
+
+TEST_CASE("a CA certificate re-issued with the same key finds the CRL that key signed") {
+  World w;
+  const std::string leaf = serial_of(w.p.leaf.get());
+  const auto set = w.crls({}, {.serials = {leaf}});
+  // The same issuing key and name, a new certificate (as after extending its validity).
+  pki::x509::Signer reissued{
+      "iss1",
+      pki::x509::make_issuing(w.p.root, w.p.iss.key.get(), "Trust Test Issuing", "Unit", 40),
+      nullptr};
+  REQUIRE(X509_cmp(reissued.cert.get(), w.p.iss.cert.get()) != 0);
+  CHECK(set->check(w.p.leaf.get(), reissued.cert.get()) ==
+        gw::revocation::RevocationSet::Status::revoked);
+  CHECK(set->check(w.p.admin.get(), reissued.cert.get()) ==
+        gw::revocation::RevocationSet::Status::good);
+  // Another key under the same name is another CA: no CRL.
+  Pki other;
+  CHECK(set->check(w.p.leaf.get(), other.iss.cert.get()) ==
+        gw::revocation::RevocationSet::Status::no_crl);
+}

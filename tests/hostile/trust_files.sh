@@ -10,7 +10,9 @@
 #     server certificate: refused on stderr), the last good set keeps serving;
 #   * a slow reload (a 200 MiB CRL file under the cap) never holds up handshakes;
 #   * SIGTERM with a FIFO in place stops the gateway promptly;
-#   * start-up: check-config and start refuse each of them with exit 78 and a message.
+#   * JWT key files that are a FIFO or a symlink to /dev/zero are skipped;
+#   * start-up: check-config and start refuse each of them with exit 78 and a message
+#     (start also for a deny-list state file that is a FIFO or /dev/zero).
 # Fails before the fix: a FIFO in place of crl.pem blocked the reload on the acceptor's
 # strand (no new connection accepted, SIGTERM ignored), /dev/zero was read until memory
 # ran out, and check-config hung on a FIFO.
@@ -85,6 +87,14 @@ for kind in fifo devzero huge; do
 done
 pass "server.crt replaced by a FIFO, /dev/zero or a 300 MiB file -> refused, the old certificate keeps serving"
 
+# JWT key files: only regular <kid>.key files are read; a FIFO or /dev/zero is skipped.
+mkfifo "$GW/jwt/fifo.key"
+ln -s /dev/zero "$GW/jwt/zero.key"
+sleep 2.5  # two polls of reload_interval = 1s
+still_serving "a FIFO and /dev/zero among the JWT keys"
+rm -f "$GW/jwt/fifo.key" "$GW/jwt/zero.key"
+pass "a FIFO and a symlink to /dev/zero among the JWT key files are skipped; keys and tokens unaffected"
+
 # A slow reload: 200 MiB of base64 inside one PEM block (under the 256 MiB cap, so it
 # is read and decoded before it is refused). Handshakes go on meanwhile.
 "$PY" - "$T/slow.pem" <<'PY'
@@ -145,6 +155,12 @@ for file in crl bundle; do
   done
   restore "$path" "$good"
 done
+for kind in fifo devzero; do
+  hostile "$kind" "$GW/state/denied-serials.json"
+  expect_exit 78 timeout 20 iot-gateway --config "$GW/gateway.toml"
+  expect_err_contains "not a regular file"
+  rm -f "$GW/state/denied-serials.json"
+done
 expect_exit 0 iot-gateway check-config --config "$GW/gateway.toml"
-pass "check-config and start refuse a FIFO, /dev/zero, a 300 MiB file or a directory as bundle or CRL: exit 78, the reason named"
+pass "check-config and start refuse a FIFO, /dev/zero, a 300 MiB file or a directory as bundle or CRL (start: also a deny-list state file): exit 78, the reason named"
 finish
