@@ -7,7 +7,7 @@
 # chunk-size line, many tiny chunks (framing overhead), a huge request line or header
 # line, many header fields, endless obs-fold continuations. Each must be answered with
 # 400/413/431 before 2 MiB went out (the budget is about 1.1 MiB), and the gateway's VmRSS must grow by
-# less than 8 MiB while the client sends up to 64 MiB. A bearer token in a trailer
+# less than 8 MiB (24 under ASan) while the client sends up to 64 MiB. A bearer token in a trailer
 # never authenticates (400, the backend never sees the request).
 # Fails before the fix: the trailer and chunk-extension cases are never answered, the
 # gateway buffers all 64 MiB (RSS +64 MiB and more), and the trailer token gets 200.
@@ -26,14 +26,16 @@ for c in trailer trailer_one_line chunk_ext chunk_ext_many chunk_size tiny_chunk
   empty_ext_chunks header_line request_line many_headers obs_fold; do
   "$PY" "$HERE/session_client.py" flood "$GW_PORT" "$GW/trust/ca-bundle.pem" "$c" "$LIMIT" \
     "$GW_PID" >"$T/$c.json" || fail "$c: client failed"
-  "$PY" - "$T/$c.json" <<'PY' || fail "$c: $(cat "$T/$c.json")"
+  "$PY" - "$T/$c.json" "${ASAN_OPTIONS:+asan}" <<'PY' || fail "$c: $(cat "$T/$c.json")"
 import json, sys
 d = json.load(open(sys.argv[1]))
+# ASan keeps freed blocks in its quarantine and shadows every allocation: more slack.
+bound_kb = (24 if sys.argv[2] == "asan" else 8) * 1024
 grew = d["rss_peak_kb"] - d["rss_before_kb"]
 print(f"{d['case']}: status {d['status']} after {d['sent']} bytes sent, RSS +{grew} kB")
 assert d["status"] in (400, 413, 431), "no 400/413/431 answer"
 assert d["sent"] <= 2 * 1024 * 1024, "answered late"
-assert grew < 8 * 1024, "RSS grew"
+assert grew < bound_kb, "RSS grew"
 PY
   kill -0 "$GW_PID" || fail "$c: the gateway died"
 done
