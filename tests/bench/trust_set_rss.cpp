@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Memory of the gateway's revoked-serial set for an N-entry CRL (issue 10: per-serial cost).
 // Run by hand, not under ctest, against a Release build tree (same source, two trees to compare):
 //   g++ -std=c++20 -O2 -include utility -I. -Ilibpki -Ibuild/generated
