@@ -242,6 +242,18 @@ TEST_CASE("truncated, malformed and oversized responses fail") {
             .state == State::failed);
 }
 
+TEST_CASE("a Content-Length past the body limit fails at the header and reserves nothing") {
+  // Beast 1.74 in eager mode went on into the body state after the body_limit error and
+  // reserved what the header claimed (found by fuzz_backend_response: 7.2e14 bytes).
+  const std::string huge = "HTTP/1.1 200 OK\r\nContent-Length: 722222222222222\r\n\r\n{\"p\"";
+  CHECK(read_response(huge, false, false).state == State::failed);
+  CHECK(read_response(huge, false, true).state == State::failed);
+  const std::string over =
+      "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(gw::proxy::kMaxBackendBody + 1) +
+      "\r\n\r\nab";
+  CHECK(read_response(over, false, false).state == State::failed);
+}
+
 TEST_CASE("endless chunk extensions and trailers from the backend are cut off") {
   const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
   gw::proxy::ResponseReader ext(false);
