@@ -7,6 +7,20 @@
 #include "iot-ca/commands.hpp"
 #include "workflows/init_ca.hpp"
 
+nlohmann::json new_ca_doc(const pki::workflows::NewCa& ca) {
+  nlohmann::json doc = {{"serial", ca.record.serial},
+                        {"subject", ca.record.subject},
+                        {"not_after", pki::rfc3339(ca.record.not_after)},
+                        {"path", ca.cert_path.string()},
+                        {"encrypted", ca.encrypted}};
+  if (!ca.encrypted) {
+    const std::string warning = app::unencrypted_key_warning(ca.key_path);
+    app::note("iot-ca: warning: " + warning);
+    doc["warning"] = warning;
+  }
+  return doc;
+}
+
 namespace {
 
 struct InitOptions {
@@ -25,17 +39,8 @@ void run_init(const app::Common& common, const InitOptions& o) {
       pki::workflows::init_root(home, {o.cn, o.org, type, o.days, o.no_passphrase},
                                 pki::keys::PassphraseSource(o.passphrase_file));
   const auto& rec = ca.record;
-  nlohmann::json doc = {{"serial", rec.serial},
-                        {"subject", rec.subject},
-                        {"not_after", pki::rfc3339(rec.not_after)},
-                        {"path", ca.cert_path.string()},
-                        {"key", pki::keys::key_type_name(type)},
-                        {"encrypted", ca.encrypted}};
-  if (!ca.encrypted) {
-    const std::string warning = app::unencrypted_key_warning(ca.key_path);
-    app::note("iot-ca: warning: " + warning);
-    doc["warning"] = warning;
-  }
+  nlohmann::json doc = new_ca_doc(ca);
+  doc["key"] = pki::keys::key_type_name(type);
   app::emit(common, doc,
             "Root CA created: " + rec.subject + "\n  certificate " + ca.cert_path.string() +
                 "\n  key         " + ca.key_path.string() +

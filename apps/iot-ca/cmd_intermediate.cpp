@@ -25,17 +25,8 @@ void run_intermediate(const app::Common& common, const IntermediateOptions& o) {
       pki::workflows::create_issuing(home, {o.name, o.cn, type, o.days, o.no_passphrase},
                                      pki::keys::PassphraseSource(o.passphrase_file));
   const auto& rec = ca.record;
-  nlohmann::json doc = {{"name", o.name},
-                        {"serial", rec.serial},
-                        {"subject", rec.subject},
-                        {"not_after", pki::rfc3339(rec.not_after)},
-                        {"path", ca.cert_path.string()},
-                        {"encrypted", ca.encrypted}};
-  if (!ca.encrypted) {
-    const std::string warning = app::unencrypted_key_warning(ca.key_path);
-    app::note("iot-ca: warning: " + warning);
-    doc["warning"] = warning;
-  }
+  nlohmann::json doc = new_ca_doc(ca);
+  doc["name"] = o.name;
   app::emit(common, doc,
             "Issuing CA '" + o.name + "' created: " + rec.subject + "\n  certificate " +
                 ca.cert_path.string() + "\n  serial      " + rec.serial + "\n  valid until " +
