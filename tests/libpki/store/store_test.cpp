@@ -40,17 +40,22 @@ std::size_t journal_size(pki::store::Store& s) {
   return n;
 }
 
+// One certificate "01", one token "t1", CRL Number 1 of root and one journal record.
+void one_of_each(pki::store::Store& s) {
+  s.transaction([&] {
+    s.insert_cert(cert("01"));
+    s.insert_token(token("t1"));
+    (void)s.next_crl_number("root");
+    pki::journal::append(s, "test", {{"n", 1}});
+  });
+}
+
 }  // namespace
 
 TEST_CASE("a transaction commits every change together when its work returns") {
   const test::ScratchDir dir("st-commit");
   const auto s = pki::store::open_store({.path = dir.path / "r.db", .create = true});
-  s->transaction([&] {
-    s->insert_cert(cert("01"));
-    s->insert_token(token("t1"));
-    (void)s->next_crl_number("root");
-    pki::journal::append(*s, "test", {{"n", 1}});
-  });
+  one_of_each(*s);
   CHECK(s->find_cert("01").has_value());
   CHECK(s->find_token("t1").has_value());
   CHECK(s->last_crl_number("root") == 1);
@@ -259,12 +264,7 @@ TEST_CASE("a file that is not a registry, or a damaged one, is refused with 65")
 TEST_CASE("a backup is a consistent copy that opens as a registry; an existing file is kept") {
   const test::ScratchDir dir("st-backup");
   const auto s = pki::store::open_store({.path = dir.path / "r.db", .create = true});
-  s->transaction([&] {
-    s->insert_cert(cert("01"));
-    s->insert_token(token("t1"));
-    (void)s->next_crl_number("root");
-    pki::journal::append(*s, "test", {{"n", 1}});
-  });
+  one_of_each(*s);
   s->backup_to(dir.path / "copy.db");
   CHECK_FALSE(std::filesystem::exists(dir.path / "copy.db-wal"));  // one self-contained file
   const auto c = pki::store::open_store({.path = dir.path / "copy.db"});
