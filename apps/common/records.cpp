@@ -5,7 +5,7 @@
 
 namespace app {
 
-nlohmann::json cert_json(const pki::db::CertRecord& rec, std::int64_t now) {
+nlohmann::json cert_json(const pki::store::CertRecord& rec, std::int64_t now) {
   nlohmann::json j = {
       {"serial", rec.serial},
       {"device_id", rec.device_id},
@@ -22,7 +22,7 @@ nlohmann::json cert_json(const pki::db::CertRecord& rec, std::int64_t now) {
   return j;
 }
 
-std::string cert_line(const pki::db::CertRecord& rec, std::int64_t now) {
+std::string cert_line(const pki::store::CertRecord& rec, std::int64_t now) {
   std::string line = rec.serial + "  " + rec.status(now) + "  " + rec.profile + "  " + rec.subject +
                      "  until " + pki::rfc3339(rec.not_after);
   if (rec.reason) line += "  (" + *rec.reason + ")";

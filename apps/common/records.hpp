@@ -5,11 +5,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "registry/certs.hpp"
+#include "store/store.hpp"
 
 namespace app {
 
-[[nodiscard]] nlohmann::json cert_json(const pki::db::CertRecord& rec, std::int64_t now);
-[[nodiscard]] std::string cert_line(const pki::db::CertRecord& rec, std::int64_t now);
+[[nodiscard]] nlohmann::json cert_json(const pki::store::CertRecord& rec, std::int64_t now);
+[[nodiscard]] std::string cert_line(const pki::store::CertRecord& rec, std::int64_t now);
 
 }  // namespace app

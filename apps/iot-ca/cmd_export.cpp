@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // iot-ca export --out DIR: ca-bundle.pem, crl.pem (a fresh CRL of every CA) and
-// manifest.json, each replaced atomically, manifest last (see crl/export.hpp).
+// manifest.json, each replaced atomically, manifest last (see workflows/publish.hpp).
 #include <filesystem>
 #include <memory>
 #include <optional>
 
 #include "ca/home.hpp"
 #include "core/clock.hpp"
-#include "crl/export.hpp"
 #include "iot-ca/commands.hpp"
+#include "workflows/publish.hpp"
 
 namespace {
 
@@ -19,7 +19,7 @@ struct ExportOptions {
 
 void run_export(const app::Common& common, const ExportOptions& o) {
   const pki::ca::Home home(common.home);
-  nlohmann::json manifest = pki::crl::export_trust(
+  nlohmann::json manifest = pki::workflows::export_trust(
       home, pki::keys::PassphraseSource(o.passphrase_file), o.out, pki::now_unix());
   std::string human = "exported to " + o.out.string() + ":\n";
   for (const auto& f : manifest["files"]) {

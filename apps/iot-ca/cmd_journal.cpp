@@ -9,8 +9,8 @@ namespace {
 
 void run_verify(const app::Common& common) {
   const pki::ca::Home home(common.home);
-  auto reg = home.open_registry();
-  const pki::journal::Verdict v = pki::journal::verify(reg.handle());
+  const auto db = home.open_store();
+  const pki::journal::Verdict v = pki::journal::verify(*db);
   if (!v.ok) {
     throw pki::Error(pki::Exit::data,
                      "journal record " + std::to_string(v.bad_seq) + ": " + v.problem);

@@ -11,9 +11,9 @@ namespace {
 
 void run_list(const app::Common& common, const std::string& status) {
   const pki::ca::Home home(common.home);
-  auto reg = home.open_registry();
+  const auto db = home.open_store();
   const std::int64_t now = pki::now_unix();
-  const auto records = pki::db::list_certs(reg.handle(), status, now);
+  const auto records = db->list_certs(pki::store::parse_cert_status(status), now);
   nlohmann::json doc = nlohmann::json::array();
   std::string human;
   for (const auto& r : records) {
@@ -28,8 +28,7 @@ void run_list(const app::Common& common, const std::string& status) {
 void run_show(const app::Common& common, const std::string& serial_text) {
   const pki::ca::Home home(common.home);
   const std::string serial = pki::x509::normalize_serial(serial_text);
-  auto reg = home.open_registry();
-  const auto rec = pki::db::find_cert(reg.handle(), serial);
+  const auto rec = home.open_store()->find_cert(serial);
   if (!rec) throw pki::Error(pki::Exit::data, "unknown serial " + serial + " (see 'iot-ca list')");
   const std::int64_t now = pki::now_unix();
   nlohmann::json doc = app::cert_json(*rec, now);

@@ -1,18 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // iot-ca sign: a CSR → a certificate of the chosen profile. The profile decides the
 // subject and extensions; of the CSR only the CN and the public key are used.
-#include <unistd.h>
-
 #include <filesystem>
 
 #include "ca/home.hpp"
-#include "ca/issue.hpp"
 #include "common/records.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
 #include "iot-ca/commands.hpp"
-#include "registry/sqlite.hpp"
+#include "workflows/sign.hpp"
 #include "x509/csr.hpp"
 #include "x509/pem.hpp"
 
@@ -73,28 +70,19 @@ void run_sign(const app::Common& common, const SignOptions& o) {
   const pki::config::Settings settings = home.settings();
   spec.days = o.days > 0 ? o.days : profile_days(profile, settings);
 
-  auto reg = home.open_registry();
+  const auto db = home.open_store();
   const pki::x509::Signer signer = home.load_ca(o.ca.empty() ? home.default_signer_name() : o.ca,
                                                 pki::keys::PassphraseSource(o.passphrase_file));
-  pki::db::WriteTxn txn(reg.handle());
-  const pki::ca::Issued issued = pki::ca::issue_leaf(
-      reg.handle(), signer, ::X509_REQ_get0_pubkey(csr.req.get()), spec, settings);
-  std::string pem = pki::x509::to_pem(issued.cert.get());
-  if (o.chain) pem += pki::ca::chain_pem(signer, home.root_cert().get());
+  const std::string chain = o.chain ? pki::ca::chain_pem(signer, home.root_cert().get()) : "";
+  // A certificate on stdout cannot be taken back: it is printed after COMMIT.
+  const pki::ca::Issued issued =
+      pki::workflows::sign(*db, signer, ::X509_REQ_get0_pubkey(csr.req.get()), spec, settings,
+                           to_stdout ? std::nullopt : std::optional(o.out), chain);
   if (to_stdout) {
-    // A certificate on stdout cannot be taken back: it is printed after COMMIT.
-    txn.commit();
-    pki::fs::write_stdout(pem);
+    pki::fs::write_stdout(issued.record.pem + chain);
     app::note("iot-ca: issued " + issued.record.profile + " certificate " + issued.record.serial +
               " for " + issued.record.subject + " (signed by " + signer.name + ")");
     return;
-  }
-  pki::fs::write_file_atomic(o.out, pem, 0644);
-  try {
-    txn.commit();
-  } catch (...) {
-    ::unlink(o.out.c_str());  // no certificate without its registry record
-    throw;
   }
 
   nlohmann::json doc = app::cert_json(issued.record, pki::now_unix());

@@ -2,6 +2,11 @@
 #pragma once
 // iot-ca subcommands, one file each; main.cpp registers them.
 #include "common/app.hpp"
+#include "workflows/init_ca.hpp"
+
+// The JSON of a CA just made (serial, subject, not_after, path, encrypted) and, when
+// its key is not encrypted, the warning, which is also printed on stderr.
+[[nodiscard]] nlohmann::json new_ca_doc(const pki::workflows::NewCa& ca);
 
 void add_init_command(CLI::App& cli, app::Common& common);
 void add_intermediate_command(CLI::App& cli, app::Common& common);
@@ -9,3 +14,4 @@ void add_sign_command(CLI::App& cli, app::Common& common);
 void add_list_commands(CLI::App& cli, app::Common& common);  // list, show
 void add_export_command(CLI::App& cli, app::Common& common);
 void add_journal_command(CLI::App& cli, app::Common& common);
+void add_backup_commands(CLI::App& cli, app::Common& common);  // backup, restore

@@ -11,5 +11,6 @@ int main(int argc, char** argv) {
                     add_list_commands(cli, common);
                     add_export_command(cli, common);
                     add_journal_command(cli, common);
+                    add_backup_commands(cli, common);
                   });
 }

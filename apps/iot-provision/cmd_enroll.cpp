@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// iot-provision enroll: redeem a token for the device certificate of a CSR. The token
-// check, the single-use mark and the issuance are one registry transaction.
-#include <unistd.h>
-
+// iot-provision enroll: redeem a token for the device certificate of a CSR (the
+// workflow is workflows/enroll.hpp; --batch is enroll_batch.cpp).
 #include "ca/home.hpp"
 #include "ca/issue.hpp"
 #include "common/records.hpp"
@@ -10,10 +8,7 @@
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
 #include "iot-provision/commands.hpp"
-#include "token/store.hpp"
-#include "x509/csr.hpp"
-#include "x509/names.hpp"
-#include "x509/pem.hpp"
+#include "workflows/enroll.hpp"
 
 namespace {
 
@@ -64,40 +59,22 @@ void run_single(const app::Common& common, const EnrollOptions& o) {
   const pki::config::Settings settings = home.settings();
   const pki::token::Token token = read_token(o);
   prov::require_writable_output(o.out, o.force);
-  const pki::x509::Csr csr =
-      pki::x509::parse_csr(pki::fs::read_input(o.csr, pki::fs::kCsrLimit),
-                           pki::fs::is_stdio(o.csr) ? "standard input" : o.csr.string());
-  if (csr.common_name.empty())
-    throw pki::Error(pki::Exit::data, o.csr.string() + ": the request has no CN");
-  pki::x509::require_device_id(csr.common_name);
+  const pki::x509::Csr csr = pki::workflows::parse_device_csr(
+      pki::fs::read_input(o.csr, pki::fs::kCsrLimit),
+      pki::fs::is_stdio(o.csr) ? "standard input" : o.csr.string());
 
-  auto reg = home.open_registry();
-  const pki::token::TokenRow row = pki::token::authenticate(reg.handle(), token, settings.argon2);
-  pki::token::require_device_match(row, csr.common_name);
+  const auto db = home.open_store();
+  const pki::store::TokenRow row = pki::workflows::authorise(*db, token, csr, settings.argon2);
   const pki::x509::Signer signer = home.load_ca(o.ca.empty() ? home.default_signer_name() : o.ca,
                                                 pki::keys::PassphraseSource(o.passphrase_file));
-  const std::string chain = o.chain ? pki::ca::chain_pem(signer, home.root_cert().get()) : "";
-
-  pki::token::RedeemOptions ro;
-  // The certificate file is written before COMMIT and removed if COMMIT fails: no
-  // certificate without its registry record, no spent token without its certificate.
-  // `--out -` prints after COMMIT instead: a certificate on stdout cannot be taken back.
-  bool written = false;
-  if (!to_stdout) {
-    ro.before_commit = [&](const pki::db::CertRecord& rec) {
-      pki::fs::write_file_atomic(o.out, rec.pem + chain, 0644);
-      written = true;
-    };
-  }
-  pki::token::Redeemed r;
-  try {
-    r = pki::token::redeem(reg.handle(), row, csr, signer, settings, pki::now_unix(), ro);
-  } catch (...) {
-    if (written) ::unlink(o.out.c_str());
-    throw;
-  }
+  pki::workflows::RedeemOptions ro;
+  ro.chain = o.chain ? pki::ca::chain_pem(signer, home.root_cert().get()) : "";
+  // `--out -` prints after COMMIT: a certificate on stdout cannot be taken back.
+  if (!to_stdout) ro.out_file = o.out;
+  const pki::workflows::Redeemed r =
+      pki::workflows::redeem(*db, row, csr, signer, settings, pki::now_unix(), ro);
   if (to_stdout) {
-    pki::fs::write_stdout(r.record.pem + chain);
+    pki::fs::write_stdout(r.record.pem + ro.chain);
     app::note("iot-provision: enrolled " + r.record.device_id + ": certificate " + r.record.serial +
               " (signed by " + signer.name + ") written to standard output");
     return;

@@ -34,9 +34,8 @@ std::string token_line(const pki::token::TokenRow& t, std::int64_t now) {
 
 void run_list(const app::Common& common, const std::string& status) {
   const pki::ca::Home home(common.home);
-  auto reg = home.open_registry();
   const std::int64_t now = pki::now_unix();
-  const auto rows = pki::token::list_tokens(reg.handle(), status, now);
+  const auto rows = pki::token::list_tokens(*home.open_store(), status, now);
   nlohmann::json doc = nlohmann::json::array();
   std::string human;
   for (const auto& t : rows) {
@@ -69,8 +68,7 @@ void add_purge_command(CLI::App& cli, app::Common& common) {
   CLI::App* cmd = cli.add_subcommand("purge", "Delete expired tokens that were never used");
   cmd->callback([&common] {
     const pki::ca::Home home(common.home);
-    auto reg = home.open_registry();
-    const std::int64_t n = pki::token::purge_expired(reg.handle(), pki::now_unix());
+    const std::int64_t n = pki::token::purge_expired(*home.open_store(), pki::now_unix());
     app::emit(common, {{"purged", n}},
               "Purged " + std::to_string(n) + " expired, unused token" + (n == 1 ? "" : "s"));
   });

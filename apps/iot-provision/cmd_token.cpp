@@ -83,10 +83,10 @@ void run_single(const app::Common& common, TokenOptions o, std::int64_t ttl) {
   if (o.out && pki::fs::is_stdio(*o.out)) o.out.reset();  // `--out -`: standard output
   if (o.out) prov::require_writable_output(*o.out, o.force);
   const pki::ca::Home home(common.home);
-  auto reg = home.open_registry();
+  const auto db = home.open_store();
   const auto settings = home.settings();
   const std::string ids[] = {o.device_id};
-  auto made = pki::token::create_tokens(reg.handle(), ids, ttl, settings.argon2, pki::now_unix());
+  auto made = pki::token::create_tokens(*db, ids, ttl, settings.argon2, pki::now_unix());
   const pki::token::NewToken& t = made.front();
   const std::string when = pki::rfc3339(t.expires_at);
   if (o.out) {
@@ -96,7 +96,7 @@ void run_single(const app::Common& common, TokenOptions o, std::int64_t ttl) {
     try {
       pki::fs::write_file_atomic(*o.out, content.view(), 0600);
     } catch (...) {
-      pki::token::discard_tokens(reg.handle(), made);
+      pki::token::discard_tokens(*db, made);
       throw;
     }
     app::emit(
@@ -129,12 +129,11 @@ void run_batch(const app::Common& common, const TokenOptions& o, std::int64_t tt
   prov::require_writable_output(*o.out, o.force);
   const std::vector<std::string> ids = read_device_ids(*o.batch);
   const pki::ca::Home home(common.home);
-  auto reg = home.open_registry();
+  const auto db = home.open_store();
   const auto settings = home.settings();
   const unsigned jobs =
       o.jobs > 0 ? o.jobs : std::clamp(std::thread::hardware_concurrency(), 1U, 4U);
-  auto made =
-      pki::token::create_tokens(reg.handle(), ids, ttl, settings.argon2, pki::now_unix(), jobs);
+  auto made = pki::token::create_tokens(*db, ids, ttl, settings.argon2, pki::now_unix(), jobs);
   pki::Secret csv;
   std::string& s = csv.buffer();
   s.reserve(64 + made.size() * (64 + pki::token::kTokenChars + 32));  // never regrows
@@ -151,7 +150,7 @@ void run_batch(const app::Common& common, const TokenOptions& o, std::int64_t tt
       pki::fs::write_file_atomic(*o.out, csv.view(), 0600);
     }
   } catch (...) {
-    pki::token::discard_tokens(reg.handle(), made);
+    pki::token::discard_tokens(*db, made);
     throw;
   }
   if (to_stdout) {

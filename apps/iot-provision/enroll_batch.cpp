@@ -21,13 +21,11 @@
 #include "ca/issue.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/parallel.hpp"
 #include "fsutil/files.hpp"
 #include "iot-provision/commands.hpp"
 #include "iot-provision/progress.hpp"
-#include "token/argon2.hpp"
-#include "token/store.hpp"
-#include "x509/csr.hpp"
-#include "x509/names.hpp"
+#include "workflows/enroll.hpp"
 
 namespace prov {
 namespace {
@@ -43,28 +41,6 @@ struct Row {
   std::optional<pki::x509::Csr> csr;
   pki::batch::ReportRow report;
 };
-
-void parallel(unsigned jobs, std::size_t n, const std::function<void(unsigned, std::size_t)>& fn) {
-  std::atomic<std::size_t> next{0};
-  const auto work = [&](unsigned worker) {
-    for (std::size_t i = next++; i < n; i = next++) fn(worker, i);
-  };
-  std::vector<std::jthread> pool;
-  for (unsigned w = 1; w < jobs; ++w) pool.emplace_back(work, w);
-  work(0);
-}
-
-// Left behind by a run killed while writing a file (write_file_atomic's temp names).
-void remove_stale_temp_files(const stdfs::path& dir, const std::string& report_name) {
-  std::error_code ec;
-  for (const auto& e : stdfs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() > 1 && name[0] == '.' &&
-        (name.find(".crt.") != std::string::npos || name.rfind("." + report_name + ".", 0) == 0)) {
-      stdfs::remove(e.path(), ec);
-    }
-  }
-}
 
 bool file_equals(const stdfs::path& p, std::string_view content) {
   try {
@@ -88,14 +64,18 @@ class Batch {
                             pki::keys::PassphraseSource(o_.passphrase_file));
     make_out_dir();
     report_path_ = o_.report ? *o_.report : o_.out_dir / "report.csv";
-    remove_stale_temp_files(o_.out_dir, report_path_.filename().string());
+    // Left behind by a run killed while writing a file (write_file_atomic's temp names).
+    const std::string report_name = report_path_.filename().string();
+    pki::fs::remove_stale_temps(o_.out_dir, [&](std::string_view name) {
+      return name == report_name || (name.size() > 4 && name.ends_with(".crt"));
+    });
     const unsigned jobs =
         std::max(1U, std::min<unsigned>(o_.jobs, static_cast<unsigned>(rows_.size())));
-    for (unsigned w = 0; w <= jobs; ++w) regs_.push_back(home_.open_registry());  // + writer
+    for (unsigned w = 0; w <= jobs; ++w) stores_.push_back(home_.open_store());  // + writer
     if (o_.chain) chain_ = pki::ca::chain_pem(signer_, home_.root_cert().get());
 
     const auto t0 = Clock::now();
-    parallel(jobs, rows_.size(), [this](unsigned, std::size_t i) { prepare(i); });
+    pki::parallel_for(rows_.size(), jobs, [this](unsigned, std::size_t i) { prepare(i); });
     refuse_repeated_devices();
     run_workers(jobs);
     const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -143,10 +123,8 @@ class Batch {
     try {
       row.token = pki::token::parse(in.token.view());
       in.token.wipe();
-      pki::x509::Csr csr = pki::x509::parse_csr(pki::fs::read_file(in.csr_path, pki::fs::kCsrLimit),
-                                                in.csr_path.string());
-      if (csr.common_name.empty()) throw pki::Error(pki::Exit::data, "the CSR has no CN");
-      pki::x509::require_device_id(csr.common_name);
+      pki::x509::Csr csr = pki::workflows::parse_device_csr(
+          pki::fs::read_file(in.csr_path, pki::fs::kCsrLimit), in.csr_path.string());
       row.report.device_id = csr.common_name;
       row.csr = std::move(csr);
     } catch (const std::exception& e) {
@@ -185,9 +163,9 @@ class Batch {
         progress.update(done_.load());
       }
     });
-    std::jthread writer([this, jobs] { write_loop(regs_[jobs].handle()); });
-    parallel(jobs, rows_.size(), [this](unsigned w, std::size_t i) {
-      if (rows_[i].token && rows_[i].csr && verify(regs_[w].handle(), i)) return;
+    std::jthread writer([this, jobs] { write_loop(*stores_[jobs]); });
+    pki::parallel_for(rows_.size(), jobs, [this](unsigned w, std::size_t i) {
+      if (rows_[i].token && rows_[i].csr && verify(*stores_[w], i)) return;
       row_done();
     });
     {
@@ -208,14 +186,14 @@ class Batch {
   }
 
   // True when the row was queued for the writer; false when it failed here.
-  bool verify(sqlite3* db, std::size_t i) {
+  bool verify(pki::store::Store& db, std::size_t i) {
     Row& row = rows_[i];
     const auto t0 = Clock::now();
     try {
-      pki::token::TokenRow tok = pki::token::authenticate(db, *row.token, settings_.argon2);
+      pki::store::TokenRow tok =
+          pki::workflows::authorise(db, *row.token, *row.csr, settings_.argon2);
       argon2_ns_ += (Clock::now() - t0).count();
       row.token.reset();  // wipes the secret
-      pki::token::require_device_match(tok, row.csr->common_name);
       {
         const std::lock_guard lock(queue_mu_);
         queue_.emplace_back(i, std::move(tok));
@@ -223,7 +201,7 @@ class Batch {
       queue_cv_.notify_one();
       return true;
     } catch (const std::exception& e) {
-      if (row.token) argon2_ns_ += (Clock::now() - t0).count();
+      argon2_ns_ += (Clock::now() - t0).count();
       row.token.reset();
       row.csr.reset();
       fail(i, e.what());
@@ -231,7 +209,7 @@ class Batch {
     }
   }
 
-  void write_loop(sqlite3* db) {
+  void write_loop(pki::store::Store& db) {
     for (;;) {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [this] { return !queue_.empty() || verifying_done_; });
@@ -248,13 +226,13 @@ class Batch {
 
   // The transaction, then the certificate file (atomic). A crash between the two
   // leaves a used token and no file; the re-run re-emits the recorded certificate.
-  void redeem_and_write(sqlite3* db, std::size_t i, const pki::token::TokenRow& tok) {
+  void redeem_and_write(pki::store::Store& db, std::size_t i, const pki::store::TokenRow& tok) {
     Row& row = rows_[i];
     try {
-      pki::token::RedeemOptions ro;
+      pki::workflows::RedeemOptions ro;
       ro.reemit_same_key = true;
-      const pki::token::Redeemed r =
-          pki::token::redeem(db, tok, *row.csr, signer_, settings_, pki::now_unix(), ro);
+      const pki::workflows::Redeemed r =
+          pki::workflows::redeem(db, tok, *row.csr, signer_, settings_, pki::now_unix(), ro);
       sign_ns_ += r.issue_time.count();
       const stdfs::path cert_path = o_.out_dir / (r.record.device_id + ".crt");
       const std::string pem = r.record.pem + chain_;
@@ -313,13 +291,13 @@ class Batch {
   pki::config::Settings settings_;
   std::vector<pki::batch::ManifestRow> manifest_;
   std::vector<Row> rows_;
-  std::vector<pki::db::Registry> regs_;
+  std::vector<std::unique_ptr<pki::store::Store>> stores_;
   pki::x509::Signer signer_;
   std::string chain_;
   stdfs::path report_path_;
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<std::pair<std::size_t, pki::token::TokenRow>> queue_;
+  std::deque<std::pair<std::size_t, pki::store::TokenRow>> queue_;
   bool verifying_done_ = false;
   std::atomic<std::int64_t> writer_ns_{0};
   std::atomic<std::int64_t> argon2_ns_{0};

@@ -18,9 +18,8 @@ struct CertOptions {
 void run_cert(const app::Common& common, const CertOptions& o) {
   const pki::crl::Reason reason = pki::crl::parse_reason(o.reason);  // usage errors first
   const pki::ca::Home home(common.home);
-  auto reg = home.open_registry();
   const std::int64_t now = pki::now_unix();
-  const auto rec = pki::crl::revoke_cert(reg.handle(), o.serial, reason, now);
+  const auto rec = pki::crl::revoke_cert(*home.open_store(), o.serial, reason, now);
   std::string human = "revoked " + rec.serial + " (" + rec.profile;
   if (!rec.device_id.empty()) human += " " + rec.device_id;
   human += ", " + pki::crl::reason_name(reason) +

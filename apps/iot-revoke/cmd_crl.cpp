@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// iot-revoke crl: signs a fresh X.509 v2 CRL of one CA and writes it atomically.
-// The CRL Number is committed to the registry before the file is written, so it is
-// never reused, even when this process dies half-way.
+// iot-revoke crl: signs a fresh X.509 v2 CRL of one CA and writes it atomically
+// (workflows/publish.hpp: the CRL Number is committed before the file is written).
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -10,12 +9,9 @@
 #include "core/clock.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
-#include "crl/builder.hpp"
-#include "crl/issue.hpp"
-#include "crl/output.hpp"
 #include "fsutil/files.hpp"
 #include "iot-revoke/commands.hpp"
-#include "registry/sqlite.hpp"
+#include "workflows/publish.hpp"
 
 namespace {
 
@@ -28,30 +24,6 @@ struct CrlOptions {
   stdfs::path out;
   std::optional<stdfs::path> passphrase_file;
 };
-
-stdfs::path output_dir(const stdfs::path& out) {
-  const stdfs::path dir = out.has_parent_path() ? out.parent_path() : stdfs::path(".");
-  std::error_code ec;
-  if (!stdfs::is_directory(dir, ec)) {
-    throw pki::Error(pki::Exit::cant_create,
-                     "cannot write " + out.string() + ": " + dir.string() + " is not a directory");
-  }
-  if (stdfs::is_directory(out, ec)) {
-    throw pki::Error(pki::Exit::cant_create,
-                     "cannot write " + out.string() + ": it is a directory");
-  }
-  return dir;
-}
-
-// The CRL Number is committed (spent) before any output carries it.
-pki::crl::IssuedCrl issue(const pki::ca::Home& home, const pki::x509::Signer& ca,
-                          std::int64_t days) {
-  auto reg = home.open_registry();
-  pki::db::WriteTxn txn(reg.handle());
-  pki::crl::IssuedCrl crl = pki::crl::issue_crl(reg.handle(), ca, pki::now_unix(), days);
-  txn.commit();
-  return crl;
-}
 
 void run_crl(const app::Common& common, const CrlOptions& o) {
   const pki::ca::Home home(common.home);
@@ -66,22 +38,16 @@ void run_crl(const app::Common& common, const CrlOptions& o) {
         "--out - writes the CRL to standard output; it cannot be combined with --json");
   }
   const pki::x509::Signer ca = home.load_ca(name, pki::keys::PassphraseSource(o.passphrase_file));
+  const pki::workflows::PublishedCrl p =
+      pki::workflows::publish_crl(home, ca, days, o.format == "pem",
+                                  to_stdout ? std::nullopt : std::optional(o.out), pki::now_unix());
+  const pki::crl::IssuedCrl& crl = p.crl;
   if (to_stdout) {
-    const pki::crl::IssuedCrl crl = issue(home, ca, days);
-    pki::fs::write_stdout(o.format == "pem" ? pki::crl::der_to_pem(crl.der) : crl.der);
+    pki::fs::write_stdout(p.data);
     app::note("iot-revoke: CRL #" + std::to_string(crl.number) + " of CA '" + crl.ca + "' with " +
               std::to_string(crl.entries) + " revoked certificate(s) written to standard output");
     return;
   }
-  const stdfs::path dir = output_dir(o.out);
-  const pki::crl::PublishLock lock(dir);
-  pki::crl::IssuedCrl crl = issue(home, ca, days);
-
-  std::string data = std::move(crl.der);
-  if (o.format == "pem") data = pki::crl::der_to_pem(data);
-  pki::crl::remove_stale_temps(dir, o.out.filename().string());
-  pki::fs::write_file_atomic(o.out, data, 0644);
-
   app::emit(common,
             {{"ca", crl.ca},
              {"crl_number", crl.number},
@@ -90,7 +56,7 @@ void run_crl(const app::Common& common, const CrlOptions& o) {
              {"entries", crl.entries},
              {"format", o.format},
              {"path", o.out.string()},
-             {"sha256", pki::sha256_hex(data)}},
+             {"sha256", pki::sha256_hex(p.data)}},
             "CRL #" + std::to_string(crl.number) + " of CA '" + crl.ca + "' with " +
                 std::to_string(crl.entries) + " revoked certificate(s) written to " +
                 o.out.string() + " (next update " + pki::rfc3339(crl.next_update) + ")");

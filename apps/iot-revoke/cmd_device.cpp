@@ -19,9 +19,8 @@ struct DeviceOptions {
 void run_device(const app::Common& common, const DeviceOptions& o) {
   const pki::crl::Reason reason = pki::crl::parse_reason(o.reason);
   const pki::ca::Home home(common.home);
-  auto reg = home.open_registry();
   const std::int64_t now = pki::now_unix();
-  const auto revoked = pki::crl::revoke_device(reg.handle(), o.device_id, reason, now);
+  const auto revoked = pki::crl::revoke_device(*home.open_store(), o.device_id, reason, now);
   nlohmann::json list = nlohmann::json::array();
   std::string human = "revoked " + std::to_string(revoked.size()) + " certificate(s) of " +
                       o.device_id + " (" + pki::crl::reason_name(reason) + "):\n";

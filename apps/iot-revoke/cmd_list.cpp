@@ -10,11 +10,10 @@ namespace {
 
 void run_list(const app::Common& common) {
   const pki::ca::Home home(common.home);
-  auto reg = home.open_registry();
   const std::int64_t now = pki::now_unix();
   nlohmann::json doc = nlohmann::json::array();
   std::string human;
-  for (const auto& rec : pki::crl::list_revoked(reg.handle())) {
+  for (const auto& rec : pki::crl::list_revoked(*home.open_store())) {
     doc.push_back(app::cert_json(rec, now));
     human += rec.serial + "  " + pki::rfc3339(rec.revoked_at.value_or(0)) + "  " +
              rec.reason.value_or("unspecified") + "  " + rec.profile + "  " +

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
+#include "store/open.hpp"
 #include "x509/names.hpp"
 #include "x509/pem.hpp"
 
@@ -49,9 +50,13 @@ config::Settings Home::settings() const {
   return config::load_settings(settings_path());
 }
 
-db::Registry Home::open_registry() const {
+std::unique_ptr<store::Store> Home::open_store() const {
   require_initialised();
-  return db::Registry::open(registry_path());
+  return store::open_store({.path = registry_path()});
+}
+
+std::unique_ptr<store::Store> Home::create_store() const {
+  return store::open_store({.path = registry_path(), .create = true});
 }
 
 std::vector<std::string> Home::issuing_names() const {

@@ -2,13 +2,14 @@
 #pragma once
 // The PKI home (SPEC §2): where the CA keys, certificates, registry and settings live.
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/settings.hpp"
 #include "keys/keys.hpp"
-#include "registry/registry.hpp"
+#include "store/store.hpp"
 #include "x509/profile.hpp"
 
 namespace pki::ca {
@@ -32,7 +33,10 @@ class Home {
   void require_initialised() const;
 
   [[nodiscard]] config::Settings settings() const;
-  [[nodiscard]] db::Registry open_registry() const;
+  // The registry of this home (Error(no_input) when the home is not initialised).
+  [[nodiscard]] std::unique_ptr<store::Store> open_store() const;
+  // For `iot-ca init`: creates the registry when there is none.
+  [[nodiscard]] std::unique_ptr<store::Store> create_store() const;
 
   // Issuing CA names, oldest first.
   [[nodiscard]] std::vector<std::string> issuing_names() const;

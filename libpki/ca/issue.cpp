@@ -1,23 +1,48 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ca/issue.hpp"
 
+#include <ctime>
+
 #include "journal/journal.hpp"
+#include "x509/names.hpp"
 #include "x509/pem.hpp"
 
 namespace pki::ca {
 
-Issued issue_leaf(sqlite3* db, const x509::Signer& ca, EVP_PKEY* subject_key,
+store::CertRecord record_for(X509* cert, std::string_view profile, std::string_view issuer) {
+  store::CertRecord r;
+  r.serial = x509::serial_hex(cert);
+  r.device_id = x509::common_name(::X509_get_subject_name(cert));
+  r.profile = profile;
+  r.issuer = issuer;
+  r.subject = x509::one_line(::X509_get_subject_name(cert));
+  r.not_before = x509::to_unix(::X509_get0_notBefore(cert));
+  r.not_after = x509::to_unix(::X509_get0_notAfter(cert));
+  r.issued_at = static_cast<std::int64_t>(::time(nullptr));
+  r.pem = x509::to_pem(cert);
+  return r;
+}
+
+store::CertRecord record_issued(store::Store& db, X509* cert, std::string_view profile,
+                                std::string_view issuer, std::string_view action,
+                                nlohmann::json detail) {
+  store::CertRecord rec = record_for(cert, profile, issuer);
+  db.insert_cert(rec);
+  detail["serial"] = rec.serial;
+  detail["subject"] = rec.subject;
+  detail["sha256"] = x509::sha256_fingerprint(cert);
+  journal::append(db, action, detail);
+  return rec;
+}
+
+Issued issue_leaf(store::Store& db, const x509::Signer& ca, EVP_PKEY* subject_key,
                   const x509::LeafSpec& spec, const config::Settings& settings) {
   X509Ptr cert = x509::make_leaf(ca, subject_key, spec, settings);
-  db::CertRecord rec = db::record_for(cert.get(), x509::profile_name(spec.profile), ca.name);
-  db::insert_cert(db, rec);
-  journal::append(db, "issue",
-                  {{"serial", rec.serial},
-                   {"profile", rec.profile},
-                   {"subject", rec.subject},
-                   {"issuer", rec.issuer},
-                   {"not_after", rec.not_after},
-                   {"sha256", x509::sha256_fingerprint(cert.get())}});
+  const std::string profile = x509::profile_name(spec.profile);
+  const std::int64_t not_after = x509::to_unix(::X509_get0_notAfter(cert.get()));
+  store::CertRecord rec =
+      record_issued(db, cert.get(), profile, ca.name, "issue",
+                    {{"profile", profile}, {"issuer", ca.name}, {"not_after", not_after}});
   return Issued{std::move(cert), std::move(rec)};
 }
 

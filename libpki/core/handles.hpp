@@ -7,7 +7,6 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <memory>
@@ -48,9 +47,6 @@ inline void x509_stack_free(STACK_OF(X509) * s) {
   sk_X509_pop_free(s, X509_free);
 }
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), Deleter<x509_stack_free>>;
-
-using SqlitePtr = std::unique_ptr<sqlite3, Deleter<sqlite3_close_v2>>;
-using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, Deleter<sqlite3_finalize>>;
 
 // An owned file descriptor; -1 means none.
 class UniqueFd {

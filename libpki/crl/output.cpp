@@ -17,7 +17,6 @@ namespace {
 constexpr auto kLockWait = std::chrono::seconds(30);
 constexpr auto kLockPoll = std::chrono::milliseconds(50);
 constexpr std::string_view kLockName = ".iot-pki-publish.lock";
-constexpr std::size_t kTempChars = 6;  // the "XXXXXX" mkostemp fills in
 
 }  // namespace
 
@@ -34,18 +33,6 @@ PublishLock::PublishLock(const stdfs::path& dir) {
                                   " has held its lock for 30 s; try again later");
     }
     std::this_thread::sleep_for(kLockPoll);
-  }
-}
-
-void remove_stale_temps(const stdfs::path& dir, std::string_view name) {
-  const std::string prefix = "." + std::string(name) + ".";
-  std::error_code ec;
-  for (const auto& entry : stdfs::directory_iterator(dir, ec)) {
-    const std::string f = entry.path().filename().string();
-    if (f.size() == prefix.size() + kTempChars && f.compare(0, prefix.size(), prefix) == 0 &&
-        entry.is_regular_file(ec)) {
-      stdfs::remove(entry.path(), ec);  // best effort: a leftover is hidden and harmless
-    }
   }
 }
 

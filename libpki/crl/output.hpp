@@ -3,7 +3,6 @@
 // Publishing into a directory a gateway polls: one publisher at a time, and no
 // debris from a publisher that was killed.
 #include <filesystem>
-#include <string_view>
 
 #include "core/handles.hpp"
 
@@ -21,9 +20,5 @@ class PublishLock {
  private:
   UniqueFd fd_;
 };
-
-// Removes the ".NAME.XXXXXX" temp files write_file_atomic leaves behind when it is
-// killed between creating and renaming one. Only call with the PublishLock held.
-void remove_stale_temps(const stdfs::path& dir, std::string_view name);
 
 }  // namespace pki::crl

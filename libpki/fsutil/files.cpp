@@ -13,12 +13,12 @@
 namespace pki::fs {
 namespace {
 
-void write_all(int fd, std::string_view data, const std::string& what) {
-  for (std::size_t off = 0; off < data.size();) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno(Exit::io, "write " + what);
-    off += static_cast<std::size_t>(n);
+constexpr std::size_t kTempChars = 6;  // the "XXXXXX" mkostemp fills in
+
+void write_all_or_throw(int fd, std::string_view data, const std::string& what) {
+  if (const int err = write_all(fd, data); err != 0) {
+    errno = err;
+    throw_errno(Exit::io, "write " + what);
   }
 }
 
@@ -76,6 +76,34 @@ UniqueFd open_regular(const stdfs::path& path, Limit limit, struct stat& st) {
 
 }  // namespace
 
+int write_all(int fd, std::string_view data) noexcept {
+  for (std::size_t off = 0; off < data.size();) {
+    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    off += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
+void remove_stale_temps(const stdfs::path& dir,
+                        const std::function<bool(std::string_view name)>& ours) {
+  std::error_code ec;
+  for (const auto& entry : stdfs::directory_iterator(dir, ec)) {
+    const std::string f = entry.path().filename().string();
+    // "." + NAME + "." + XXXXXX
+    if (f.size() < kTempChars + 3 || f[0] != '.' || f[f.size() - kTempChars - 1] != '.') continue;
+    const std::string_view name(f.data() + 1, f.size() - kTempChars - 2);
+    if (ours(name) && entry.is_regular_file(ec)) {
+      stdfs::remove(entry.path(), ec);  // best effort: a leftover is hidden and harmless
+    }
+  }
+}
+
+void remove_stale_temps(const stdfs::path& dir, std::string_view name) {
+  remove_stale_temps(dir, [name](std::string_view n) { return n == name; });
+}
+
 void write_file_atomic(const stdfs::path& path, std::string_view data, mode_t mode) {
   const stdfs::path dir = path.has_parent_path() ? path.parent_path() : stdfs::path(".");
   std::string tmp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
@@ -83,7 +111,7 @@ void write_file_atomic(const stdfs::path& path, std::string_view data, mode_t mo
   if (!fd.valid()) throw_errno(Exit::cant_create, "cannot create a file in " + dir.string());
   try {
     if (::fchmod(fd.get(), mode) != 0) throw_errno(Exit::io, "fchmod " + tmp);
-    write_all(fd.get(), data, tmp);
+    write_all_or_throw(fd.get(), data, tmp);
     if (::fsync(fd.get()) != 0) throw_errno(Exit::io, "fsync " + tmp);
     if (::rename(tmp.c_str(), path.c_str()) != 0)
       throw_errno(Exit::cant_create, "rename to " + path.string());
@@ -178,7 +206,7 @@ std::string read_input(const stdfs::path& path, Limit limit) {
 }
 
 void write_stdout(std::string_view data) {
-  write_all(STDOUT_FILENO, data, "to standard output");
+  write_all_or_throw(STDOUT_FILENO, data, "to standard output");
 }
 
 void require_regular_if_present(const stdfs::path& path, const char* kind) {

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,18 @@ namespace stdfs = std::filesystem;
 // Readers see the old file or the new one, never a torn one: temp file in the same
 // directory, fsync, rename, then fsync of the directory. Throws Error(cant_create/io).
 void write_file_atomic(const stdfs::path& path, std::string_view data, mode_t mode);
+
+// Removes the ".NAME.XXXXXX" temp files write_file_atomic leaves in `dir` when it is
+// killed between creating and renaming one, for every target NAME that `ours` accepts
+// (or the one `name`). Best effort. Only call while no other writer of those names
+// runs (e.g. under crl::PublishLock).
+void remove_stale_temps(const stdfs::path& dir,
+                        const std::function<bool(std::string_view name)>& ours);
+void remove_stale_temps(const stdfs::path& dir, std::string_view name);
+
+// write(2) until all of `data` is written (EINTR retried). Returns 0, or the errno of
+// the failed write, possibly after part of `data` was written.
+[[nodiscard]] int write_all(int fd, std::string_view data) noexcept;
 
 // Every input file is read with a cap that fits its kind, so a wrong path (a 300 MiB
 // file, /dev/zero, a FIFO) fails with a message instead of exhausting memory or hanging.

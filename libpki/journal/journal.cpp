@@ -3,7 +3,6 @@
 
 #include "core/clock.hpp"
 #include "core/encoding.hpp"
-#include "registry/sqlite.hpp"
 
 namespace pki::journal {
 namespace {
@@ -26,52 +25,43 @@ std::string record_hash(std::int64_t seq, std::int64_t ts, std::string_view acti
   return sha256_hex(buf);
 }
 
-void append(sqlite3* db, std::string_view action, const nlohmann::json& detail) {
-  std::int64_t seq = 1;
-  std::string prev;
-  {
-    db::Stmt last(db, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
-    if (last.step()) {
-      seq = last.int64(0) + 1;
-      prev = last.text(1);
-    }
+void append(store::Store& db, std::string_view action, const nlohmann::json& detail) {
+  store::JournalRecord rec;
+  rec.seq = 1;
+  if (const auto last = db.last_journal_record()) {
+    rec.seq = last->seq + 1;
+    rec.prev = last->hash;
   }
-  const std::int64_t ts = now_unix();
-  const std::string body = detail.dump();
-  db::Stmt(db, "INSERT INTO journal(seq, ts, action, detail, prev, hash) VALUES(?1,?2,?3,?4,?5,?6)")
-      .bind(1, seq)
-      .bind(2, ts)
-      .bind(3, action)
-      .bind(4, body)
-      .bind(5, prev)
-      .bind(6, record_hash(seq, ts, action, body, prev))
-      .step();
+  rec.ts = now_unix();
+  rec.action = action;
+  rec.detail = detail.dump();
+  rec.hash = record_hash(rec.seq, rec.ts, rec.action, rec.detail, rec.prev);
+  db.insert_journal(rec);
 }
 
-Verdict verify(sqlite3* db) {
+Verdict verify(store::Store& db) {
   Verdict v;
-  db::Stmt q(db, "SELECT seq, ts, action, detail, prev, hash FROM journal ORDER BY seq");
   std::string expected_prev;
   std::int64_t expected_seq = 1;
-  while (q.step()) {
-    const std::int64_t seq = q.int64(0);
+  db.for_each_journal([&](const store::JournalRecord& r) {
     const auto fail = [&](std::string problem) {
       v.ok = false;
-      v.bad_seq = seq;
+      v.bad_seq = r.seq;
       v.problem = std::move(problem);
     };
-    if (seq != expected_seq) {
+    if (r.seq != expected_seq) {
       fail("expected record " + std::to_string(expected_seq) + " here (a record was deleted)");
-    } else if (q.text(4) != expected_prev) {
+    } else if (r.prev != expected_prev) {
       fail("does not chain to the record before it (deleted or reordered)");
-    } else if (q.text(5) != record_hash(seq, q.int64(1), q.text(2), q.text(3), q.text(4))) {
+    } else if (r.hash != record_hash(r.seq, r.ts, r.action, r.detail, r.prev)) {
       fail("its hash does not match its content (edited)");
     }
-    if (!v.ok) return v;
-    expected_prev = q.text(5);
+    if (!v.ok) return false;
+    expected_prev = r.hash;
     ++expected_seq;
     ++v.records;
-  }
+    return true;
+  });
   return v;
 }
 

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// The CA journal: an append-only table in the registry whose records are
-// hash-chained, so an edited, deleted or reordered record is detectable.
+// The CA journal: append-only records in the registry (store::Store), hash-chained, so an edited,
+// deleted or reordered record is detectable.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
-#include "core/handles.hpp"
+#include "store/store.hpp"
 
 namespace pki::journal {
 
-// Appends one record. Call inside the WriteTxn of the change it records, so the
-// change and its record commit together. Never put a secret in `detail`.
-void append(sqlite3* db, std::string_view action, const nlohmann::json& detail);
+// Appends one record. Call inside the store transaction of the change it records, so
+// the change and its record commit together. Never put a secret in `detail`.
+void append(store::Store& db, std::string_view action, const nlohmann::json& detail);
 
 struct Verdict {
   bool ok = true;
@@ -22,7 +22,7 @@ struct Verdict {
   std::string problem;       // what is wrong with it
 };
 
-[[nodiscard]] Verdict verify(sqlite3* db);
+[[nodiscard]] Verdict verify(store::Store& db);
 
 // The hash of a record: SHA-256 over a length-prefixed encoding of its fields.
 [[nodiscard]] std::string record_hash(std::int64_t seq, std::int64_t ts, std::string_view action,

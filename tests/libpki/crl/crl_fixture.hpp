@@ -8,9 +8,8 @@
 #include "crl/builder.hpp"
 #include "keys/keys.hpp"
 #include "pki_fixture.hpp"
-#include "registry/certs.hpp"
-#include "registry/registry.hpp"
-#include "registry/sqlite.hpp"
+#include "store/store.hpp"
+#include "store/store_fixture.hpp"
 #include "x509/pem.hpp"
 #include "x509/profile.hpp"
 
@@ -22,9 +21,9 @@ using test::ScratchDir;
 
 // A registry row without a real certificate behind it (the CRL needs only the
 // serial, issuer and revocation columns).
-inline pki::db::CertRecord synthetic(const std::string& serial, const std::string& device,
-                                     const std::string& issuer, std::int64_t not_after) {
-  pki::db::CertRecord r;
+inline pki::store::CertRecord synthetic(const std::string& serial, const std::string& device,
+                                        const std::string& issuer, std::int64_t not_after) {
+  pki::store::CertRecord r;
   r.serial = serial;
   r.device_id = device;
   r.profile = "device";
@@ -39,12 +38,6 @@ inline pki::db::CertRecord synthetic(const std::string& serial, const std::strin
 
 inline pki::X509CrlPtr parse_der(const std::string& der) {
   return test::parse_der_crl(der);
-}
-
-inline std::int64_t count(sqlite3* db, const std::string& sql) {
-  pki::db::Stmt q(db, sql);
-  q.step();
-  return q.int64(0);
 }
 
 }  // namespace revtest

@@ -2,6 +2,7 @@
 // CRL numbers, revocation transactions and CRLs built from the registry.
 #include <doctest/doctest.h>
 
+#include "ca/issue.hpp"
 #include "crl/issue.hpp"
 #include "crl/parse.hpp"
 #include "crl/revoke.hpp"
@@ -17,21 +18,20 @@ constexpr std::int64_t kLater = kNow + 365 * 86400;
 
 struct Fixture {
   revtest::ScratchDir dir{"reg"};
-  pki::db::Registry reg = pki::db::Registry::open(dir.path / "registry.db", true);
+  std::unique_ptr<pki::store::sqlite::SqliteStore> reg =
+      test::open_sqlite(dir.path / "registry.db");
   pki::x509::Signer root = revtest::make_root();
   pki::x509::Signer iss = revtest::make_issuing(root, "iss1");
 
-  sqlite3* db() const { return reg.handle(); }
-  void add(const pki::db::CertRecord& r) {
-    pki::db::WriteTxn txn(db());
-    pki::db::insert_cert(db(), r);
-    txn.commit();
+  pki::store::Store& db() const { return *reg; }
+  void add(const pki::store::CertRecord& r) {
+    db().transaction([&] { db().insert_cert(r); });
   }
   std::int64_t journal_records() const {
-    return revtest::count(db(), "SELECT count(*) FROM journal");
+    return test::sql_count(*reg, "SELECT count(*) FROM journal");
   }
   std::int64_t revoked_rows() const {
-    return revtest::count(db(), "SELECT count(*) FROM certs WHERE revoked_at IS NOT NULL");
+    return test::sql_count(*reg, "SELECT count(*) FROM certs WHERE revoked_at IS NOT NULL");
   }
 };
 
@@ -48,43 +48,39 @@ pki::Exit code_of(const std::function<void()>& f) {
 
 TEST_CASE("CRL numbers start at 1, increase by one, and are separate per CA") {
   Fixture f;
-  pki::db::WriteTxn txn(f.db());
-  CHECK(pki::crl::next_crl_number(f.db(), "root") == 1);
-  CHECK(pki::crl::next_crl_number(f.db(), "root") == 2);
-  CHECK(pki::crl::next_crl_number(f.db(), "iss1") == 1);
-  CHECK(pki::crl::next_crl_number(f.db(), "root") == 3);
-  txn.commit();
-  CHECK(pki::crl::last_crl_number(f.db(), "root") == 3);
-  CHECK(!pki::crl::last_crl_number(f.db(), "nobody").has_value());
+  f.db().transaction([&] {
+    CHECK(f.db().next_crl_number("root") == 1);
+    CHECK(f.db().next_crl_number("root") == 2);
+    CHECK(f.db().next_crl_number("iss1") == 1);
+    CHECK(f.db().next_crl_number("root") == 3);
+  });
+  CHECK(f.db().last_crl_number("root") == 3);
+  CHECK(!f.db().last_crl_number("nobody").has_value());
 }
 
 TEST_CASE("a CRL number is spent only when its transaction commits") {
   Fixture f;
-  {
-    pki::db::WriteTxn txn(f.db());
-    CHECK(pki::crl::next_crl_number(f.db(), "root") == 1);
-    txn.commit();
-  }
-  {
-    pki::db::WriteTxn txn(f.db());
-    CHECK(pki::crl::next_crl_number(f.db(), "root") == 2);
-  }  // rolled back, as when the process dies before COMMIT
-  pki::db::WriteTxn txn(f.db());
-  CHECK(pki::crl::next_crl_number(f.db(), "root") == 2);
+  f.db().transaction([&] { CHECK(f.db().next_crl_number("root") == 1); });
+  CHECK(code_of([&] {
+          f.db().transaction([&] {
+            CHECK(f.db().next_crl_number("root") == 2);
+            throw pki::Error(pki::Exit::io, "killed");  // as when the process dies before COMMIT
+          });
+        }) == pki::Exit::io);
+  f.db().transaction([&] { CHECK(f.db().next_crl_number("root") == 2); });
 }
 
 TEST_CASE("a committed CRL number survives closing and reopening the registry") {
   revtest::ScratchDir dir("reopen");
   {
-    auto reg = pki::db::Registry::open(dir.path / "registry.db", true);
-    pki::db::WriteTxn txn(reg.handle());
-    (void)pki::crl::next_crl_number(reg.handle(), "root");
-    (void)pki::crl::next_crl_number(reg.handle(), "root");
-    txn.commit();
+    auto reg = test::open_sqlite(dir.path / "registry.db");
+    reg->transaction([&] {
+      (void)reg->next_crl_number("root");
+      (void)reg->next_crl_number("root");
+    });
   }
-  auto reg = pki::db::Registry::open(dir.path / "registry.db");
-  pki::db::WriteTxn txn(reg.handle());
-  CHECK(pki::crl::next_crl_number(reg.handle(), "root") == 3);
+  auto reg = test::open_sqlite(dir.path / "registry.db", false);
+  reg->transaction([&] { CHECK(reg->next_crl_number("root") == 3); });
 }
 
 TEST_CASE("revoking a certificate records the time, the reason and a journal record") {
@@ -95,7 +91,7 @@ TEST_CASE("revoking a certificate records the time, the reason and a journal rec
   CHECK(rec.serial == "0A0B");
   CHECK(rec.revoked_at == kNow);
   CHECK(rec.reason == "keyCompromise");
-  const auto stored = pki::db::find_cert(f.db(), "0A0B");
+  const auto stored = f.db().find_cert("0A0B");
   REQUIRE(stored);
   CHECK(stored->revoked_at == kNow);
   CHECK(stored->reason == "keyCompromise");
@@ -111,11 +107,15 @@ TEST_CASE("revoking an unknown or already revoked serial is bad data and changes
   CHECK(code_of([&] {
           (void)pki::crl::revoke_cert(f.db(), "0A0B", Reason::superseded, kNow + 5);
         }) == pki::Exit::data);
+  CHECK_THROWS_WITH_AS((void)pki::crl::revoke_cert(f.db(), "0A0B", Reason::superseded, kNow + 5),
+                       doctest::Contains("already revoked"), pki::Error);
   CHECK(code_of([&] { (void)pki::crl::revoke_cert(f.db(), "FFFF", Reason::superseded, kNow); }) ==
         pki::Exit::data);
+  CHECK_THROWS_WITH_AS((void)pki::crl::revoke_cert(f.db(), "FFFF", Reason::superseded, kNow),
+                       doctest::Contains("unknown serial"), pki::Error);
   CHECK(code_of([&] { (void)pki::crl::revoke_cert(f.db(), "zz", Reason::superseded, kNow); }) ==
         pki::Exit::data);
-  const auto stored = pki::db::find_cert(f.db(), "0A0B");
+  const auto stored = f.db().find_cert("0A0B");
   CHECK(stored->revoked_at == kNow);  // the first revocation stands
   CHECK(stored->reason == "keyCompromise");
   CHECK(f.journal_records() == journal);
@@ -124,7 +124,7 @@ TEST_CASE("revoking an unknown or already revoked serial is bad data and changes
 
 TEST_CASE("the root CA's own certificate cannot be revoked") {
   Fixture f;
-  auto rec = pki::db::record_for(f.root.cert.get(), "root", "root");
+  auto rec = pki::ca::record_for(f.root.cert.get(), "root", "root");
   f.add(rec);
   CHECK(code_of([&] {
           (void)pki::crl::revoke_cert(f.db(), rec.serial, Reason::ca_compromise, kNow);
@@ -142,9 +142,9 @@ TEST_CASE("revoking a device revokes all its active certificates and nothing els
   const auto done = pki::crl::revoke_device(f.db(), "dev-1", Reason::cessation_of_operation, kNow);
   REQUIRE(done.size() == 1);
   CHECK(done[0].serial == "01");
-  CHECK(pki::db::find_cert(f.db(), "02")->reason == "superseded");  // untouched
-  CHECK(!pki::db::find_cert(f.db(), "03")->revoked_at);
-  CHECK(!pki::db::find_cert(f.db(), "04")->revoked_at);
+  CHECK(f.db().find_cert("02")->reason == "superseded");  // untouched
+  CHECK(!f.db().find_cert("03")->revoked_at);
+  CHECK(!f.db().find_cert("04")->revoked_at);
 }
 
 TEST_CASE("revoking a device is all or nothing") {
@@ -186,9 +186,8 @@ TEST_CASE("a CA's CRL lists exactly the revoked certificates it issued, with the
   (void)pki::crl::revoke_cert(f.db(), "0101", Reason::unspecified, kNow - 60);
   (void)pki::crl::revoke_cert(f.db(), "0303", Reason::superseded, kNow - 70);
 
-  pki::db::WriteTxn txn(f.db());
-  const auto issued = pki::crl::issue_crl(f.db(), f.iss, kNow, 7);
-  txn.commit();
+  const auto issued =
+      f.db().in_transaction([&] { return pki::crl::issue_crl(f.db(), f.iss, kNow, 7); });
   CHECK(issued.ca == "iss1");
   CHECK(issued.number == 1);
   CHECK(issued.entries == 2);
@@ -208,9 +207,12 @@ TEST_CASE("a CA's CRL lists exactly the revoked certificates it issued, with the
   CHECK(pki::x509::to_unix(::X509_REVOKED_get0_revocationDate(sk_X509_REVOKED_value(revoked, 1))) ==
         kNow - 50);
   // The journal names the CRL it made.
-  pki::db::Stmt q(f.db(), "SELECT detail FROM journal WHERE action = 'crl'");
-  REQUIRE(q.step());
-  const auto detail = nlohmann::json::parse(q.text(0));
+  nlohmann::json detail;
+  f.db().for_each_journal([&](const pki::store::JournalRecord& r) {
+    if (r.action == "crl") detail = nlohmann::json::parse(r.detail);
+    return true;
+  });
+  REQUIRE(detail.is_object());
   CHECK(detail["crl_number"] == 1);
   CHECK(detail["sha256"] == issued.sha256);
   CHECK(pki::journal::verify(f.db()).ok);
@@ -220,21 +222,19 @@ TEST_CASE("a CRL build that fails spends no CRL number") {
   Fixture f;
   f.add(revtest::synthetic("0101", "dev-1", "iss1", kLater));
   (void)pki::crl::revoke_cert(f.db(), "0101", Reason::unspecified, kNow);
-  pki::db::exec(f.db(), "UPDATE certs SET reason = 'bogus' WHERE serial = '0101'");
-  {
-    pki::db::WriteTxn txn(f.db());
-    CHECK(code_of([&] { (void)pki::crl::issue_crl(f.db(), f.iss, kNow, 7); }) == pki::Exit::data);
-  }
-  CHECK(!pki::crl::last_crl_number(f.db(), "iss1").has_value());
-  pki::db::WriteTxn txn(f.db());
-  CHECK(code_of([&] { (void)pki::crl::issue_crl(f.db(), f.iss, kNow, 0); }) == pki::Exit::usage);
+  test::sql_exec(*f.reg, "UPDATE certs SET reason = 'bogus' WHERE serial = '0101'");
+  CHECK(code_of([&] {
+          f.db().transaction([&] { (void)pki::crl::issue_crl(f.db(), f.iss, kNow, 7); });
+        }) == pki::Exit::data);
+  CHECK(!f.db().last_crl_number("iss1").has_value());
+  CHECK(code_of([&] {
+          f.db().transaction([&] { (void)pki::crl::issue_crl(f.db(), f.iss, kNow, 0); });
+        }) == pki::Exit::usage);
 }
 
 TEST_CASE("check_crl refuses a CRL from a CA outside the bundle and a tampered one") {
   Fixture f;
-  pki::db::WriteTxn txn(f.db());
-  auto issued = pki::crl::issue_crl(f.db(), f.iss, kNow, 7);
-  txn.commit();
+  auto issued = f.db().in_transaction([&] { return pki::crl::issue_crl(f.db(), f.iss, kNow, 7); });
   std::vector<pki::X509Ptr> only_root;
   only_root.push_back(pki::X509Ptr(::X509_dup(f.root.cert.get())));
   const auto crl = revtest::parse_der(issued.der);
@@ -249,10 +249,9 @@ TEST_CASE("check_crl refuses a CRL from a CA outside the bundle and a tampered o
 
 TEST_CASE("crls_from_bytes reads one DER CRL or several PEM ones, and nothing else") {
   Fixture f;
-  pki::db::WriteTxn txn(f.db());
-  const auto a = pki::crl::issue_crl(f.db(), f.root, kNow, 7);
-  const auto b = pki::crl::issue_crl(f.db(), f.iss, kNow, 7);
-  txn.commit();
+  const auto a =
+      f.db().in_transaction([&] { return pki::crl::issue_crl(f.db(), f.root, kNow, 7); });
+  const auto b = f.db().in_transaction([&] { return pki::crl::issue_crl(f.db(), f.iss, kNow, 7); });
   CHECK(pki::crl::crls_from_bytes(a.der, "der").size() == 1);
   const std::string pem = pki::crl::der_to_pem(a.der) + pki::crl::der_to_pem(b.der);
   CHECK(pki::crl::crls_from_bytes(pem, "pem").size() == 2);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "registry/registry.hpp"
+// The registry file: schema, migrations and how a connection is configured.
 
 #include <array>
 #include <string>
@@ -7,9 +7,9 @@
 
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
-#include "registry/sqlite.hpp"
+#include "store/sqlite/db.hpp"
 
-namespace pki::db {
+namespace pki::store::sqlite {
 namespace {
 
 // Migration i takes the schema from version i to i+1. Append; never edit one
@@ -95,7 +95,7 @@ void migrate(sqlite3* db, const std::string& where) {
 
 }  // namespace
 
-Registry Registry::open(const std::filesystem::path& path, bool create) {
+SqlitePtr open_db(const std::filesystem::path& path, bool create) {
   std::error_code ec;
   if (!create && !std::filesystem::exists(path, ec)) {
     throw Error(Exit::no_input, "registry " + path.string() +
@@ -114,13 +114,13 @@ Registry Registry::open(const std::filesystem::path& path, bool create) {
   if (rc != SQLITE_OK) throw_sqlite(db.get(), rc, "open " + path.string());
   configure(db.get());
   migrate(db.get(), path.string());
-  return Registry(std::move(db));
+  return db;
 }
 
-int Registry::schema_version() const {
-  Stmt q(db_.get(), "PRAGMA user_version");
+int schema_version(sqlite3* db) {
+  Stmt q(db, "PRAGMA user_version");
   q.step();
   return static_cast<int>(q.int64(0));
 }
 
-}  // namespace pki::db
+}  // namespace pki::store::sqlite

@@ -1,15 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// Thin RAII layer over SQLite: prepared statements that throw pki::Error carrying
-// sqlite3_errmsg, and an IMMEDIATE write transaction that rolls back unless committed.
+// Thin RAII layer over SQLite, private to this folder: prepared statements that throw
+// pki::Error carrying sqlite3_errmsg, an IMMEDIATE write transaction that rolls back
+// unless committed, and the one mapping of SQLite result codes to exit codes.
+#include <sqlite3.h>
+
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/error.hpp"
 #include "core/handles.hpp"
 
-namespace pki::db {
+namespace pki::store::sqlite {
+
+using SqlitePtr = std::unique_ptr<sqlite3, Deleter<sqlite3_close_v2>>;
+using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, Deleter<sqlite3_finalize>>;
+
+// The one mapping (SPEC §4): BUSY/LOCKED → temp (75); IOERR, FULL, CANTOPEN, READONLY,
+// PERM → io (74); CORRUPT, NOTADB → data (65, a damaged registry); the rest → internal.
+[[nodiscard]] Exit exit_for(int rc) noexcept;
+// Throws the pki::Error of exit_for(rc), with what was being done and SQLite's message.
+[[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view what);
 
 class Stmt {
  public:
@@ -57,7 +72,13 @@ class WriteTxn {
   sqlite3* db_;
 };
 
-// Throws the right pki::Error for an SQLite result code (BUSY/LOCKED → temp, 75).
-[[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view what);
+// Opens (creating when `create`), configures (WAL, synchronous=FULL, busy timeout) and
+// migrates the registry file (schema.cpp).
+[[nodiscard]] SqlitePtr open_db(const std::filesystem::path& path, bool create);
+// PRAGMA user_version.
+[[nodiscard]] int schema_version(sqlite3* db);
+// Current schema version. Older files are migrated forward in one transaction when
+// opened; a newer file is refused.
+inline constexpr int kSchemaVersion = 2;
 
-}  // namespace pki::db
+}  // namespace pki::store::sqlite

@@ -1,20 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "registry/sqlite.hpp"
+#include "store/sqlite/db.hpp"
 
-#include "core/error.hpp"
+namespace pki::store::sqlite {
 
-namespace pki::db {
+Exit exit_for(int rc) noexcept {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Exit::temp;
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return Exit::io;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Exit::data;
+    default:
+      return Exit::internal;
+  }
+}
 
 void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
-  const int primary = rc & 0xff;
-  const Exit code = (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) ? Exit::temp
-                    : (primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY ||
-                       primary == SQLITE_IOERR || primary == SQLITE_FULL)
-                        ? Exit::io
-                        : Exit::internal;
+  const Exit code = exit_for(rc);
   std::string msg = "registry: " + std::string(what) + ": " +
                     (db != nullptr ? ::sqlite3_errmsg(db) : ::sqlite3_errstr(rc));
   if (code == Exit::temp) msg += " (the registry is busy; retry)";
+  if (code == Exit::data) msg += " (the registry file is damaged; restore it from a backup)";
   throw Error(code, msg);
 }
 
@@ -84,15 +97,8 @@ bool Stmt::is_null(int col) const {
 
 void exec(sqlite3* db, std::string_view sql) {
   const std::string s(sql);
-  char* err = nullptr;
-  const int rc = ::sqlite3_exec(db, s.c_str(), nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    const std::string msg = err != nullptr ? err : ::sqlite3_errstr(rc);
-    ::sqlite3_free(err);
-    const int primary = rc & 0xff;
-    throw Error(primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? Exit::temp : Exit::internal,
-                "registry: " + msg);
-  }
+  const int rc = ::sqlite3_exec(db, s.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) throw_sqlite(db, rc, "exec");
 }
 
 WriteTxn::WriteTxn(sqlite3* db) : db_(db) {
@@ -108,4 +114,4 @@ void WriteTxn::commit() {
   db_ = nullptr;
 }
 
-}  // namespace pki::db
+}  // namespace pki::store::sqlite

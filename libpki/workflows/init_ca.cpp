@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "workflows/init_ca.hpp"
+
+#include <unistd.h>
+
+#include "ca/issue.hpp"
+#include "core/error.hpp"
+#include "fsutil/files.hpp"
+#include "x509/pem.hpp"
+
+namespace pki::workflows {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+// Records `cert` and writes its file as the last step of one transaction; the file is
+// removed again when the commit fails (no CA certificate without its registry record).
+store::CertRecord record_and_write(store::Store& db, X509* cert, std::string_view profile,
+                                   std::string_view action, nlohmann::json detail,
+                                   const stdfs::path& cert_path) {
+  bool written = false;
+  try {
+    return db.in_transaction([&] {
+      store::CertRecord rec =
+          ca::record_issued(db, cert, profile, "root", action, std::move(detail));
+      fs::write_file_atomic(cert_path, x509::to_pem(cert), 0644);
+      written = true;
+      return rec;
+    });
+  } catch (...) {
+    if (written) ::unlink(cert_path.c_str());
+    throw;
+  }
+}
+
+}  // namespace
+
+NewCa init_root(const ca::Home& home, const RootSpec& spec, const keys::PassphraseSource& source) {
+  std::error_code ec;
+  if (stdfs::exists(home.root_cert_path(), ec)) {
+    throw Error(Exit::cant_create, "PKI home " + home.dir().string() +
+                                       " already has a root CA; refusing to overwrite it");
+  }
+  if (spec.cn.empty()) throw Error(Exit::usage, "--cn must not be empty");
+  const Secret pass = source.for_new_key(spec.no_passphrase);
+  // Read settings first: an operator may pre-seed iot-pki.toml (e.g. Argon2 cost).
+  const config::Settings settings = home.settings();
+  fs::ensure_private_dir(home.dir());
+  fs::ensure_private_dir(home.root_cert_path().parent_path());
+  const std::string org = spec.org.empty() ? settings.organisation : spec.org;
+  const std::int64_t days = spec.days > 0 ? spec.days : settings.root_days;
+  const PkeyPtr key = keys::generate(spec.type);
+  const X509Ptr cert = x509::make_root(key.get(), spec.cn, org, days);
+
+  if (!stdfs::exists(home.settings_path(), ec)) {
+    fs::write_file_atomic(home.settings_path(), config::default_settings_toml(org), 0600);
+  }
+  keys::write_private_key(home.root_key_path(), key.get(), pass);
+  const auto db = home.create_store();
+  NewCa out;
+  out.record =
+      record_and_write(*db, cert.get(), "root", "init",
+                       {{"key", keys::key_type_name(spec.type)}, {"encrypted", !pass.empty()}},
+                       home.root_cert_path());
+  out.cert_path = home.root_cert_path();
+  out.key_path = home.root_key_path();
+  out.encrypted = !pass.empty();
+  return out;
+}
+
+NewCa create_issuing(const ca::Home& home, const IssuingSpec& spec,
+                     const keys::PassphraseSource& source) {
+  ca::require_ca_name(spec.name);
+  home.require_initialised();
+  const stdfs::path dir = home.issuing_dir(spec.name);
+  std::error_code ec;
+  if (stdfs::exists(dir / "ca.crt", ec)) {
+    throw Error(Exit::cant_create,
+                "issuing CA '" + spec.name + "' already exists in " + dir.string());
+  }
+  const config::Settings settings = home.settings();
+  const auto db = home.open_store();
+  // Asked first, so a passphrase too weak for a new key is refused (65) before the root
+  // key is opened with it.
+  const Secret pass = source.for_new_key(spec.no_passphrase);
+  const x509::Signer root = home.load_root(source);
+  const PkeyPtr key = keys::generate(spec.type);
+  const std::int64_t days = spec.days > 0 ? spec.days : settings.issuing_days;
+  const X509Ptr cert = x509::make_issuing(root, key.get(), spec.cn, settings.organisation, days);
+
+  fs::ensure_private_dir(dir);
+  keys::write_private_key(dir / "ca.key", key.get(), pass);
+  NewCa out;
+  out.record = record_and_write(*db, cert.get(), "issuing", "intermediate",
+                                {{"name", spec.name}, {"key", keys::key_type_name(spec.type)}},
+                                dir / "ca.crt");
+  out.cert_path = dir / "ca.crt";
+  out.key_path = dir / "ca.key";
+  out.encrypted = !pass.empty();
+  return out;
+}
+
+}  // namespace pki::workflows

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Creating the CAs of a PKI home: `iot-ca init` (the root) and `iot-ca intermediate`
+// (an issuing CA, pathLenConstraint 0). Each generates the key, writes it (PKCS#8,
+// encrypted unless asked not to), records the certificate and its journal record
+// (ca::record_issued) and writes the certificate file in one transaction; the
+// certificate file comes last, because its presence marks the CA as existing.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "ca/home.hpp"
+#include "keys/keys.hpp"
+#include "store/store.hpp"
+
+namespace pki::workflows {
+
+struct NewCa {
+  store::CertRecord record;
+  std::filesystem::path cert_path;
+  std::filesystem::path key_path;
+  bool encrypted = false;
+};
+
+struct RootSpec {
+  std::string cn;
+  std::string org;  // "" → settings.organisation
+  keys::KeyType type = keys::KeyType::rsa4096;
+  std::int64_t days = 0;  // 0 → settings.root_days
+  bool no_passphrase = false;
+};
+
+// Error(cant_create) when the home already has a root CA; Error(usage) for an empty CN.
+// The passphrase is settled before anything is created: a refused one leaves no trace.
+NewCa init_root(const ca::Home& home, const RootSpec& spec, const keys::PassphraseSource& pass);
+
+struct IssuingSpec {
+  std::string name;  // directory under issuing/ (ca::require_ca_name)
+  std::string cn;
+  keys::KeyType type = keys::KeyType::ec_p384;
+  std::int64_t days = 0;  // 0 → settings.issuing_days
+  bool no_passphrase = false;
+};
+
+// The new key is protected like the root: the same passphrase file, or a new prompt,
+// asked before the root key is opened. Error(cant_create) when the name exists.
+NewCa create_issuing(const ca::Home& home, const IssuingSpec& spec,
+                     const keys::PassphraseSource& pass);
+
+}  // namespace pki::workflows

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "workflows/publish.hpp"
+
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/encoding.hpp"
+#include "core/error.hpp"
+#include "crl/builder.hpp"
+#include "crl/output.hpp"
+#include "fsutil/files.hpp"
+#include "journal/journal.hpp"
+#include "x509/names.hpp"
+#include "x509/pem.hpp"
+
+namespace pki::workflows {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+constexpr mode_t kPublicFile = 0644;
+
+// The directory a gateway (another user) reads: 0755 when this creates it.
+void prepare_dir(const stdfs::path& dir) {
+  std::error_code ec;
+  if (stdfs::create_directories(dir, ec) && !ec) {
+    stdfs::permissions(dir, stdfs::perms(0755), ec);
+  }
+  if (ec || !stdfs::is_directory(dir, ec)) {
+    throw Error(Exit::cant_create,
+                "cannot create the output directory " + dir.string() +
+                    (ec ? ": " + ec.message() : std::string(": not a directory")));
+  }
+}
+
+// The folder of an output file, which must exist.
+stdfs::path output_dir(const stdfs::path& out) {
+  const stdfs::path dir = out.has_parent_path() ? out.parent_path() : stdfs::path(".");
+  std::error_code ec;
+  if (!stdfs::is_directory(dir, ec)) {
+    throw Error(Exit::cant_create,
+                "cannot write " + out.string() + ": " + dir.string() + " is not a directory");
+  }
+  if (stdfs::is_directory(out, ec)) {
+    throw Error(Exit::cant_create, "cannot write " + out.string() + ": it is a directory");
+  }
+  return dir;
+}
+
+// The CRLs of `cas` in one committed transaction, with `journal_extra` (e.g. the export
+// record) in the same one: the numbers are spent before any file names them.
+std::vector<crl::IssuedCrl> issue_committed(
+    const ca::Home& home, const std::vector<const x509::Signer*>& cas, std::int64_t now,
+    std::int64_t days,
+    const std::function<void(store::Store&, const std::vector<crl::IssuedCrl>&)>& journal_extra =
+        {}) {
+  const auto db = home.open_store();
+  return db->in_transaction([&] {
+    std::vector<crl::IssuedCrl> crls;
+    for (const x509::Signer* ca : cas) crls.push_back(crl::issue_crl(*db, *ca, now, days));
+    if (journal_extra) journal_extra(*db, crls);
+    return crls;
+  });
+}
+
+void write_public(const stdfs::path& dir, std::string_view name, std::string_view data) {
+  fs::write_file_atomic(dir / name, data, kPublicFile);
+}
+
+nlohmann::json file_entry(std::string_view name, std::string_view data) {
+  return {{"name", name}, {"size", data.size()}, {"sha256", sha256_hex(data)}};
+}
+
+}  // namespace
+
+PublishedCrl publish_crl(const ca::Home& home, const x509::Signer& ca, std::int64_t days, bool pem,
+                         const std::optional<stdfs::path>& out, std::int64_t now) {
+  std::optional<crl::PublishLock> lock;
+  stdfs::path dir;
+  if (out) {
+    dir = output_dir(*out);
+    lock.emplace(dir);
+  }
+  PublishedCrl p{std::move(issue_committed(home, {&ca}, now, days).front()), {}};
+  p.data = std::move(p.crl.der);
+  if (pem) p.data = crl::der_to_pem(p.data);
+  if (out) {
+    fs::remove_stale_temps(dir, out->filename().string());
+    fs::write_file_atomic(*out, p.data, kPublicFile);
+  }
+  return p;
+}
+
+nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& pass,
+                            const stdfs::path& out_dir, std::int64_t now) {
+  home.require_initialised();
+  const config::Settings settings = home.settings();
+  std::vector<x509::Signer> cas;
+  cas.push_back(home.load_ca("root", pass));
+  for (const auto& name : home.issuing_names()) cas.push_back(home.load_ca(name, pass));
+  prepare_dir(out_dir);
+  const crl::PublishLock lock(out_dir);
+
+  std::vector<const x509::Signer*> signers;
+  for (const auto& ca : cas) signers.push_back(&ca);
+  std::vector<crl::IssuedCrl> crls = issue_committed(
+      home, signers, now, settings.crl_days,
+      [&](store::Store& db, const std::vector<crl::IssuedCrl>& issued) {
+        nlohmann::json numbers = nlohmann::json::object();
+        for (const auto& c : issued) numbers[c.ca] = c.number;
+        journal::append(db, "export", {{"out", out_dir.string()}, {"crl_numbers", numbers}});
+      });
+
+  std::string bundle;
+  std::string crl_pem;
+  nlohmann::json ca_docs = nlohmann::json::array();
+  std::int64_t earliest_next = 0;
+  for (std::size_t i = 0; i < cas.size(); ++i) {
+    bundle += x509::to_pem(cas[i].cert.get());
+    crl::IssuedCrl& c = crls[i];
+    crl_pem += crl::der_to_pem(c.der);
+    std::string().swap(c.der);  // keep one copy of a large CRL in memory, not two
+    ca_docs.push_back({{"name", c.ca},
+                       {"subject", x509::one_line(::X509_get_subject_name(cas[i].cert.get()))},
+                       {"cert_sha256", x509::sha256_fingerprint(cas[i].cert.get())},
+                       {"crl_number", c.number},
+                       {"this_update", rfc3339(c.this_update)},
+                       {"next_update", rfc3339(c.next_update)},
+                       {"entries", c.entries},
+                       {"crl_der_sha256", c.sha256}});
+    earliest_next = earliest_next == 0 ? c.next_update : std::min(earliest_next, c.next_update);
+  }
+  const nlohmann::json manifest = {
+      {"format", "iot-pki-trust/1"},
+      {"generated_at", rfc3339(now)},
+      {"next_update", rfc3339(earliest_next)},
+      {"files", {file_entry(kBundleName, bundle), file_entry(kCrlName, crl_pem)}},
+      {"cas", ca_docs},
+  };
+
+  for (const auto name : {kBundleName, kCrlName, kManifestName})
+    fs::remove_stale_temps(out_dir, name);
+  write_public(out_dir, kBundleName, bundle);
+  write_public(out_dir, kCrlName, crl_pem);
+  write_public(out_dir, kManifestName, manifest.dump(2) + "\n");
+  return manifest;
+}
+
+}  // namespace pki::workflows

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Publishing CRLs: the CRL Numbers are allocated and journalled in one transaction that
+// commits before any file names them (a crash skips a number, never repeats one); then
+// each file is replaced atomically under the directory's PublishLock, after sweeping
+// the temp files a killed publisher left.
+//
+// `iot-revoke crl` publishes one CA's CRL; `iot-ca export` (SPEC §4) the trust material
+// a gateway loads:
+//   ca-bundle.pem  root, then every issuing CA (oldest first; revoked ones too, so a
+//                  verifier finds the chain and then the root's CRL refuses it)
+//   crl.pem        a fresh CRL of every CA, same order, concatenated PEM
+//   manifest.json  names, sizes and SHA-256 of both files, each CA's CRL Number,
+//                  thisUpdate and nextUpdate, and the earliest nextUpdate
+// written in that order, manifest last: a reader that checks the files against the
+// manifest's hashes never accepts a torn or mixed set (it retries on a mismatch), and
+// the previous set stays whole until the new one is complete.
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ca/home.hpp"
+#include "crl/issue.hpp"
+#include "keys/keys.hpp"
+
+namespace pki::workflows {
+
+inline constexpr std::string_view kBundleName = "ca-bundle.pem";
+inline constexpr std::string_view kCrlName = "crl.pem";
+inline constexpr std::string_view kManifestName = "manifest.json";
+
+struct PublishedCrl {
+  crl::IssuedCrl crl;  // der emptied once `data` holds the output
+  std::string data;    // the bytes written (PEM or DER)
+};
+
+// A fresh CRL of `ca` valid for `days`, as PEM (`pem`) or DER. With `out` it is
+// written there atomically (its folder must exist); without, the caller prints `data`.
+[[nodiscard]] PublishedCrl publish_crl(const ca::Home& home, const x509::Signer& ca,
+                                       std::int64_t days, bool pem,
+                                       const std::optional<std::filesystem::path>& out,
+                                       std::int64_t now);
+
+// Writes the three files into `out_dir` (created 0755 when missing) and returns the
+// manifest. Every CA key is loaded (and its passphrase checked) before anything changes.
+nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& pass,
+                            const std::filesystem::path& out_dir, std::int64_t now);
+
+}  // namespace pki::workflows
