@@ -23,7 +23,7 @@ ManPage gateway_page() {
   ManPage p;
   p.name = "gateway.toml";
   p.describes = "configuration of the iot-gateway mTLS gateway";
-  p.see_also = "iot-gateway 8 ,\n.Xr iot-pki.toml 5";
+  p.see_also = "iot-pki.toml 5 ,\n.Xr iot-gateway 8";
   p.description = {
       "The configuration file of iot-gateway(8), in TOML: the tables below, each key "
       "optional with the default shown. Relative paths are relative to the directory of "

@@ -152,7 +152,7 @@ const Keys& schema() {
           IOTPKI_FIELD(server.proxy_protocol)),
       pki::config::string_list_key<Config>(
           {"server", "proxy_protocol_from", Type::string_list, 0, 1024,
-           "Source ranges (CIDR, e.g. \"10.0.0.0/8\") allowed to send a PROXY header; a "
+           "Source ranges (CIDR such as \"10.0.0.0/8\") allowed to send a PROXY header; a "
            "connection from elsewhere is refused."},
           IOTPKI_FIELD(server.proxy_protocol_from), check_cidr),
       // [trust]
@@ -243,7 +243,7 @@ const Keys& schema() {
                                        IOTPKI_FIELD(rate_limit.table_size)),
       pki::config::string_list_key<Config>(
           {"rate_limit", "allow", Type::string_list, 0, 1024,
-           "Client ranges (CIDR) never rate-limited or banned, e.g. a monitoring host."},
+           "Client ranges (CIDR) never rate-limited or banned (a monitoring host, say)."},
           IOTPKI_FIELD(rate_limit.allow), check_cidr),
       // [audit]
       pki::config::string_key<Config>(

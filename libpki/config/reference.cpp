@@ -6,17 +6,24 @@
 namespace pki::config {
 namespace {
 
-// Text for a roff text line: backslashes escaped, a leading dot or quote neutralised.
+// Text for roff text lines: one sentence per line (mdoc's rule), backslashes escaped,
+// a leading dot or quote neutralised.
 std::string text_line(const std::string& s) {
   std::string out;
-  for (const char c : s) {
+  bool line_start = true;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (line_start && (c == '.' || c == '\'')) out += "\\&";
+    line_start = false;
     if (c == '\\') {
       out += "\\e";
+    } else if (c == ' ' && i > 0 && s[i - 1] == '.') {
+      out += '\n';
+      line_start = true;
     } else {
       out += c;
     }
   }
-  if (!out.empty() && (out.front() == '.' || out.front() == '\'')) out.insert(0, "\\&");
   return out;
 }
 
