@@ -146,3 +146,13 @@ install(FILES packaging/lintian/iot-pki-ca DESTINATION ${CMAKE_INSTALL_DATADIR}/
   COMPONENT ca)
 install(FILES packaging/lintian/iot-gateway DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides
   COMPONENT gateway)
+
+# Bash completion (one script, installed under each command's name so bash-completion
+# loads it on first use): the CA tools with the CA, iot-gateway with the gateway.
+set(IOTPKI_COMPLETIONS ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+foreach(tool iot-ca iot-provision iot-revoke)
+  install(FILES packaging/completions/iot-pki.bash DESTINATION ${IOTPKI_COMPLETIONS}
+    RENAME ${tool} COMPONENT ca)
+endforeach()
+install(FILES packaging/completions/iot-pki.bash DESTINATION ${IOTPKI_COMPLETIONS}
+  RENAME iot-gateway COMPONENT gateway)

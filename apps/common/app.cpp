@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "ca/home.hpp"
 #include "core/error.hpp"
-#include "pki/version.hpp"
 
 namespace app {
 
@@ -22,12 +22,18 @@ int run(const std::string& tool, const std::string& description, int argc, char*
   Common common;
   const char* env_home = std::getenv("IOT_PKI_HOME");
   common.home = env_home != nullptr && *env_home != '\0' ? env_home : "./pki";
-  cli.set_version_flag("--version", std::string(tool) + " " + pki::kVersion);
+  cli.set_version_flag(
+      "--version", [tool] { return version_text(tool); },
+      "Print the version, git commit and library versions, and exit");
   cli.add_option("--home", common.home, "PKI home directory (env IOT_PKI_HOME, default ./pki)");
   cli.add_flag("--json", common.json, "Machine-readable output on stdout");
   cli.require_subcommand(1);
   try {
     define(cli, common);
+    add_help_footers(cli, tool);
+    // After the options are read and before any subcommand runs.
+    if (tool != "iot-gateway")
+      cli.parse_complete_callback([&common] { load_home_settings(common); });
     cli.parse(argc, argv);
     return 0;
   } catch (const CLI::Success& e) {
@@ -43,6 +49,10 @@ int run(const std::string& tool, const std::string& description, int argc, char*
     std::cerr << tool << ": internal error: " << e.what() << "\n";
     return static_cast<int>(pki::Exit::internal);
   }
+}
+
+void load_home_settings(const Common& common) {
+  (void)pki::ca::Home(common.home).settings();
 }
 
 void emit(const Common& common, const nlohmann::json& doc, const std::string& human) {

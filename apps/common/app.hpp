@@ -21,6 +21,18 @@ struct Common {
 int run(const std::string& tool, const std::string& description, int argc, char** argv,
         const std::function<void(CLI::App&, Common&)>& define);
 
+// What --version prints: the version, the git commit it was built from ("unknown"
+// outside git), and the OpenSSL, SQLite and libsodium versions the process runs with.
+[[nodiscard]] std::string version_text(const std::string& tool);
+
+// Ends every --help of `cli` and its subcommands with examples (common/help.cpp), and
+// each subcommand's with the global options.
+void add_help_footers(CLI::App& cli, const std::string& tool);
+
+// Every command of the PKI tools loads <home>/iot-pki.toml the same strict way before
+// it runs (a typo is refused by `list` as by `sign`); a missing file means defaults.
+void load_home_settings(const Common& common);
+
 // Prints either the JSON document or the human text, on stdout.
 void emit(const Common& common, const nlohmann::json& doc, const std::string& human);
 

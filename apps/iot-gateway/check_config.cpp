@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <memory>
 
 #include "commands.hpp"
@@ -12,28 +13,42 @@
 namespace gwapp {
 namespace {
 
+using gw::config::Problem;
+
+Problem at(const gw::config::Parsed& parsed, const std::string& key, std::string message) {
+  const auto it = parsed.lines.find(key);
+  return {key, it == parsed.lines.end() ? 0 : it->second, std::move(message)};
+}
+
 // Loads what the gateway would load at start, collecting problems instead of stopping.
-std::vector<std::string> check_material(const gw::config::Config& c) {
-  std::vector<std::string> problems;
+std::vector<Problem> check_material(const gw::config::Parsed& parsed) {
+  const gw::config::Config& c = parsed.config;
+  std::vector<Problem> problems;
   gw::revocation::TrustSet trust;
   try {
     // Exactly what the gateway runs at start and on every reload.
     trust = gw::revocation::read_trust(c.trust.bundle, c.trust.crl, nullptr);
   } catch (const pki::Error& e) {
-    problems.emplace_back(e.what());  // names the key: "trust.bundle: …" / "trust.crl: …"
+    // The message names the key: "trust.bundle: …" / "trust.crl: …".
+    const std::string what = e.what();
+    const std::string key = what.rfind("trust.crl", 0) == 0 ? "trust.crl" : "trust.bundle";
+    const std::string prefix = key + ": ";
+    problems.push_back(
+        at(parsed, key, what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what));
   }
   if (trust.bundle) {
     try {
       (void)gw::tls::make_server_context(c.server.cert, c.server.key, *trust.bundle);
     } catch (const pki::Error& e) {
-      problems.push_back("server.cert/server.key: " + std::string(e.what()));
+      problems.push_back(at(parsed, "server.cert", "with server.key: " + std::string(e.what())));
     }
   }
   try {
     (void)gw::jwt::KeySet::load(c.jwt.keys_dir);
   } catch (const pki::Error& e) {
-    problems.push_back("jwt.keys_dir: " + std::string(e.what()));
+    problems.push_back(at(parsed, "jwt.keys_dir", e.what()));
   }
+  pki::config::sort_by_line(problems);
   return problems;
 }
 
@@ -44,20 +59,35 @@ void define_check_config(CLI::App& cli, app::Common& common) {
                                  "Validate gateway.toml, the files it names and their permissions");
   auto config = std::make_shared<std::filesystem::path>();
   cmd->add_option("--config", *config, "gateway.toml")->required();
+  cmd->footer(
+      "Every problem is listed as FILE:LINE: KEY: MESSAGE, in line order (exit 78);\n"
+      "with --json as {\"key\", \"line\", \"message\"} objects. Keys: gateway.toml(5).");
   cmd->callback([config, &common] {
     const std::string text = pki::fs::read_file(*config, pki::fs::kConfigLimit);
     gw::config::Parsed parsed = gw::config::parse(text, *config);
-    std::vector<std::string> problems = parsed.problems;
-    if (problems.empty()) {
-      for (auto& p : gw::config::check_files(parsed.config)) problems.push_back(std::move(p));
-      // Each file problem is already listed; deeper checks only on readable material.
-      if (problems.empty()) problems = check_material(parsed.config);
+    std::vector<Problem> problems = parsed.problems;
+    // The files the configuration names, in the same pass: a path whose own value was
+    // refused is not looked up (its default would be reported instead).
+    const bool syntax_error = problems.size() == 1 && problems.front().key.empty();
+    if (!syntax_error) {
+      for (auto& f : gw::config::check_files(parsed.config, parsed.lines)) {
+        const bool refused = std::any_of(problems.begin(), problems.end(),
+                                         [&](const Problem& p) { return p.key == f.key; });
+        if (!refused) problems.push_back(std::move(f));
+      }
+      pki::config::sort_by_line(problems);
     }
-    nlohmann::json doc = {
-        {"config", config->string()}, {"ok", problems.empty()}, {"problems", problems}};
+    // Deeper checks (chains, CRL signatures, the TLS context) only on sound material.
+    if (problems.empty()) problems = check_material(parsed);
+    nlohmann::json list = nlohmann::json::array();
     std::string human;
-    for (const auto& p : problems) human += config->string() + ": " + p + "\n";
+    for (const auto& p : problems) {
+      list.push_back({{"key", p.key}, {"line", p.line}, {"message", p.message}});
+      human += pki::config::format_problem(config->string(), p) + "\n";
+    }
     if (problems.empty()) human = config->string() + ": OK";
+    nlohmann::json doc = {
+        {"config", config->string()}, {"ok", problems.empty()}, {"problems", list}};
     app::emit(common, doc, human);
     if (!problems.empty()) {
       throw pki::Error(pki::Exit::config, std::to_string(problems.size()) + " problem(s) found");

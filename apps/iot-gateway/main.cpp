@@ -7,7 +7,6 @@
 
 #include "commands.hpp"
 #include "core/error.hpp"
-#include "pki/version.hpp"
 
 namespace {
 
@@ -19,9 +18,12 @@ bool is_subcommand(std::string_view a) {
 int serve_main(int argc, char** argv) {
   CLI::App cli("IoT mTLS gateway: device JWTs and an authenticated reverse proxy", "iot-gateway");
   std::filesystem::path config;
-  cli.set_version_flag("--version", std::string("iot-gateway ") + pki::kVersion);
+  cli.set_version_flag(
+      "--version", [] { return app::version_text("iot-gateway"); },
+      "Print the version, git commit and library versions, and exit");
   cli.add_option("--config", config, "gateway.toml")->required();
   cli.footer("Subcommands: check-config --config F | jwt-key new --dir DIR | audit verify FILE");
+  app::add_help_footers(cli, "iot-gateway");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::Success& e) {

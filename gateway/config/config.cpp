@@ -1,113 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gateway/config/config.hpp"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <toml++/toml.h>
 #include <cctype>
-#include <functional>
-#include <map>
-#include <sstream>
+#include <string>
 
 #include "config/toml_bounded.hpp"
-#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
 
 namespace gw::config {
 namespace {
 
-using Problems = std::vector<std::string>;
-// Applies one TOML value to the config; returns a problem text or "".
-using Setter = std::function<std::string(const toml::node&, Config&)>;
+using pki::config::Key;
+using pki::config::Type;
+using Keys = std::vector<Key<Config>>;
 
-std::string where(const toml::node& n) {
-  const auto& src = n.source();
-  return " (line " + std::to_string(src.begin.line) + ")";
-}
-
-template <class Section>
-Setter str(Section Config::*sec, std::string Section::*field, bool allow_empty = false) {
-  return [=](const toml::node& n, Config& c) -> std::string {
-    const auto v = n.value<std::string>();
-    if (!n.is_string() || !v) return "must be a string";
-    if (!allow_empty && v->empty()) return "must not be empty";
-    if (v->find('\0') != std::string::npos) return "must not contain NUL";
-    (c.*sec).*field = *v;
-    return "";
-  };
-}
-
-template <class Section>
-Setter path(Section Config::*sec, fs::path Section::*field) {
-  return [=](const toml::node& n, Config& c) -> std::string {
-    const auto v = n.value<std::string>();
-    if (!n.is_string() || !v || v->empty()) return "must be a non-empty path string";
-    (c.*sec).*field = *v;
-    return "";
-  };
-}
-
-template <class Section>
-Setter duration(Section Config::*sec, std::int64_t Section::*field, std::int64_t min_seconds) {
-  return [=](const toml::node& n, Config& c) -> std::string {
-    const auto v = n.value<std::string>();
-    if (!n.is_string() || !v) return "must be a duration string such as \"30s\"";
-    try {
-      const std::int64_t s = pki::parse_duration(*v, "duration");
-      if (s < min_seconds) return "must be at least " + std::to_string(min_seconds) + "s";
-      (c.*sec).*field = s;
-    } catch (const pki::Error&) {
-      return "invalid duration '" + *v + "' (use a number with s, m, h or d, e.g. \"30s\")";
-    }
-    return "";
-  };
-}
-
-template <class Section, class T>
-Setter integer(Section Config::*sec, T Section::*field, std::int64_t lo, std::int64_t hi) {
-  return [=](const toml::node& n, Config& c) -> std::string {
-    if (!n.is_integer()) return "must be an integer";
-    const std::int64_t v = *n.value<std::int64_t>();
-    if (v < lo || v > hi) {
-      return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
-    }
-    (c.*sec).*field = static_cast<T>(v);
-    return "";
-  };
-}
-
-Setter boolean(bool Jwt::*field) {
-  return [=](const toml::node& n, Config& c) -> std::string {
-    if (!n.is_boolean()) return "must be true or false";
-    c.jwt.*field = *n.value<bool>();
-    return "";
-  };
-}
-
-Setter positive_real(double RateLimit::*field) {
-  return [=](const toml::node& n, Config& c) -> std::string {
-    if (!n.is_number()) return "must be a number";
-    const double v = *n.value<double>();
-    if (!(v > 0 && v <= 1e6)) return "must be greater than 0 and at most 1000000";
-    c.rate_limit.*field = v;
-    return "";
-  };
-}
-
-Setter hsts() {
-  return [](const toml::node& n, Config& c) -> std::string {
-    const auto v = n.value<std::string>();
-    if (!n.is_string() || !v) return "must be a string";
-    if (!v->empty() && !valid_hsts(*v)) {
-      return "must be \"max-age=N\" optionally followed by \"; includeSubDomains\" and "
-             "\"; preload\", or \"\" to send none (got '" +
-             *v + "')";
-    }
-    c.server.hsts = *v;
-    return "";
-  };
-}
+#define IOTPKI_FIELD(member) \
+  [](auto& c) -> auto& {     \
+    return c.member;         \
+  }
 
 std::string_view trim_ows(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -126,72 +41,222 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-using Table = std::map<std::string, std::map<std::string, Setter>>;
+std::string check_listen(const std::string& v, bool allow_empty) {
+  if (allow_empty && v.empty()) return "";
+  if (split_host_port(v).host.empty()) return "must be host:port or [v6]:port (got '" + v + "')";
+  return "";
+}
 
-const Table& schema() {
-  static const Table t = {
-      {"server",
-       {
-           {"listen", str(&Config::server, &Server::listen)},
-           {"cert", path(&Config::server, &Server::cert)},
-           {"key", path(&Config::server, &Server::key)},
-           {"threads", integer(&Config::server, &Server::threads, 0, 1024)},
-           {"max_connections", integer(&Config::server, &Server::max_connections, 1, 10000000)},
-           {"max_connections_per_ip",
-            integer(&Config::server, &Server::max_connections_per_ip, 1, 10000000)},
-           {"handshake_timeout", duration(&Config::server, &Server::handshake_timeout, 1)},
-           {"header_timeout", duration(&Config::server, &Server::header_timeout, 1)},
-           {"read_timeout", duration(&Config::server, &Server::read_timeout, 1)},
-           {"write_timeout", duration(&Config::server, &Server::write_timeout, 1)},
-           {"idle_timeout", duration(&Config::server, &Server::idle_timeout, 1)},
-           {"max_header_bytes", integer(&Config::server, &Server::max_header_bytes, 512, 1 << 20)},
-           {"max_body_bytes", integer(&Config::server, &Server::max_body_bytes, 0, 1LL << 32)},
-           {"drain_timeout", duration(&Config::server, &Server::drain_timeout, 0)},
-           {"metrics_listen", str(&Config::server, &Server::metrics_listen, true)},
-           {"hsts", hsts()},
-       }},
-      {"trust",
-       {
-           {"bundle", path(&Config::trust, &Trust::bundle)},
-           {"crl", path(&Config::trust, &Trust::crl)},
-           {"reload_interval", duration(&Config::trust, &Trust::reload_interval, 1)},
-           {"crl_grace", duration(&Config::trust, &Trust::crl_grace, 0)},
-           {"device_ou", str(&Config::trust, &Trust::device_ou)},
-           {"admin_ou", str(&Config::trust, &Trust::admin_ou)},
-           {"state_dir", path(&Config::trust, &Trust::state_dir)},
-       }},
-      {"jwt",
-       {
-           {"keys_dir", path(&Config::jwt, &Jwt::keys_dir)},
-           {"issuer", str(&Config::jwt, &Jwt::issuer)},
-           {"audience", str(&Config::jwt, &Jwt::audience)},
-           {"ttl", duration(&Config::jwt, &Jwt::ttl, 1)},
-           {"leeway", duration(&Config::jwt, &Jwt::leeway, 0)},
-           {"bind_to_cert", boolean(&Jwt::bind_to_cert)},
-       }},
-      {"backend",
-       {
-           {"url", str(&Config::backend, &Backend::url)},
-           {"timeout", duration(&Config::backend, &Backend::timeout, 1)},
-           {"pool_size", integer(&Config::backend, &Backend::pool_size, 1, 100000)},
-       }},
-      {"rate_limit",
-       {
-           {"token_rate", positive_real(&RateLimit::token_rate)},
-           {"token_burst", integer(&Config::rate_limit, &RateLimit::token_burst, 1, 1000000)},
-           {"failure_threshold",
-            integer(&Config::rate_limit, &RateLimit::failure_threshold, 1, 1000000)},
-           {"failure_window", duration(&Config::rate_limit, &RateLimit::failure_window, 1)},
-           {"ban_duration", duration(&Config::rate_limit, &RateLimit::ban_duration, 1)},
-           {"table_size", integer(&Config::rate_limit, &RateLimit::table_size, 16, 100000000)},
-       }},
-      {"audit",
-       {
-           {"path", path(&Config::audit, &Audit::path)},
-           {"queue_size", integer(&Config::audit, &Audit::queue_size, 16, 100000000)},
-       }},
+std::string check_hsts(const std::string& v) {
+  if (!v.empty() && !valid_hsts(v)) {
+    return "must be \"max-age=N\" optionally followed by \"; includeSubDomains\" and "
+           "\"; preload\", or \"\" to send none (got '" +
+           v + "')";
+  }
+  return "";
+}
+
+std::string backend_url_problem(Config& c);
+
+// backend.url also sets backend.host and backend.port.
+Key<Config> backend_url_key() {
+  Key<Config> k =
+      pki::config::string_key<Config>({"backend", "url", Type::string, 1, 255,
+                                       "The backend: http://host[:port], without a path or user."},
+                                      IOTPKI_FIELD(backend.url));
+  k.apply = [](const toml::node& n, Config& c) {
+    c.backend.url = n.as_string()->get();
+    return backend_url_problem(c);
   };
-  return t;
+  return k;
+}
+
+// The table: every key of gateway.toml. Bounds are what the code can honour or a
+// typo's ceiling; durations are milliseconds here.
+const Keys& schema() {
+  constexpr double kS = 1000;
+  constexpr double kMin = 60 * kS;
+  constexpr double kH = 60 * kMin;
+  constexpr double kD = 24 * kH;
+  constexpr double kPath = 4096;
+  static const Keys k = {
+      // [server]
+      pki::config::string_key<Config>(
+          {"server", "listen", Type::string, 1, 255,
+           "The device listener: host:port, or [v6]:port (\"[::]:8443\" for every IPv6 "
+           "address)."},
+          IOTPKI_FIELD(server.listen), [](const std::string& v) { return check_listen(v, false); }),
+      pki::config::string_key<Config>({"server", "cert", Type::path, 1, kPath,
+                                       "The server certificate chain (PEM, leaf first)."},
+                                      IOTPKI_FIELD(server.cert)),
+      pki::config::string_key<Config>(
+          {"server", "key", Type::path, 1, kPath,
+           "The server private key (PEM); refused when group or others can read it."},
+          IOTPKI_FIELD(server.key)),
+      pki::config::integer_key<Config>(
+          {"server", "threads", Type::integer, 0, 1024, "I/O threads; 0 = one per CPU core."},
+          IOTPKI_FIELD(server.threads)),
+      pki::config::integer_key<Config>(
+          {"server", "max_connections", Type::integer, 1, 10000000,
+           "Open device connections at most; past it new ones are closed at accept. Size the "
+           "unit's MemoryMax from it (docs/operations.md)."},
+          IOTPKI_FIELD(server.max_connections)),
+      pki::config::integer_key<Config>(
+          {"server", "max_connections_per_ip", Type::integer, 1, 10000000,
+           "Open connections per client address (an IPv6 /64 counts as one client)."},
+          IOTPKI_FIELD(server.max_connections_per_ip)),
+      pki::config::duration_key<Config>({"server", "handshake_timeout", Type::duration, 100,
+                                         5 * kMin, "Time for a TLS handshake to complete."},
+                                        IOTPKI_FIELD(server.handshake_timeout)),
+      pki::config::duration_key<Config>({"server", "header_timeout", Type::duration, 100, 5 * kMin,
+                                         "Time for a request's line and header to arrive."},
+                                        IOTPKI_FIELD(server.header_timeout)),
+      pki::config::duration_key<Config>(
+          {"server", "read_timeout", Type::duration, 100, kH, "Time for a request body to arrive."},
+          IOTPKI_FIELD(server.read_timeout)),
+      pki::config::duration_key<Config>({"server", "write_timeout", Type::duration, 100, kH,
+                                         "Time for a response to be written to the client."},
+                                        IOTPKI_FIELD(server.write_timeout)),
+      pki::config::duration_key<Config>(
+          {"server", "idle_timeout", Type::duration, 100, kH,
+           "How long a kept-alive connection may wait for its next request."},
+          IOTPKI_FIELD(server.idle_timeout)),
+      pki::config::integer_key<Config>({"server", "max_header_bytes", Type::integer, 512, 1 << 20,
+                                        "Bytes of request line and header at most (431 past it)."},
+                                       IOTPKI_FIELD(server.max_header_bytes)),
+      pki::config::integer_key<Config>(
+          {"server", "max_body_bytes", Type::integer, 0, 4294967296.0,
+           "Bytes of request body at most (413 past it); every byte of a request counts "
+           "against one budget of max_header_bytes + max_body_bytes."},
+          IOTPKI_FIELD(server.max_body_bytes)),
+      pki::config::duration_key<Config>(
+          {"server", "drain_timeout", Type::duration, 0, kH,
+           "On SIGTERM, how long in-flight requests may finish before the gateway exits."},
+          IOTPKI_FIELD(server.drain_timeout)),
+      pki::config::string_key<Config>(
+          {"server", "metrics_listen", Type::string, 0, 255,
+           "The Prometheus listener (host:port, plain HTTP: keep it on loopback or a private "
+           "network); \"\" turns it off."},
+          IOTPKI_FIELD(server.metrics_listen),
+          [](const std::string& v) { return check_listen(v, true); }),
+      pki::config::string_key<Config>(
+          {"server", "hsts", Type::string, 0, 255,
+           "Strict-Transport-Security sent on every response: \"max-age=N\", optionally "
+           "\"; includeSubDomains\" and \"; preload\"; \"\" sends none."},
+          IOTPKI_FIELD(server.hsts), check_hsts),
+      pki::config::bool_key<Config>(
+          {"server", "proxy_protocol", Type::boolean, 0, 0,
+           "Expect a PROXY protocol v2 header on every device connection (behind an L4 load "
+           "balancer), accepted only from proxy_protocol_from; limits, bans, the audit log "
+           "and X-Forwarded-For then use the client address it carries."},
+          IOTPKI_FIELD(server.proxy_protocol)),
+      pki::config::string_list_key<Config>(
+          {"server", "proxy_protocol_from", Type::string_list, 0, 1024,
+           "Source ranges (CIDR such as \"10.0.0.0/8\") allowed to send a PROXY header; a "
+           "connection from elsewhere is refused."},
+          IOTPKI_FIELD(server.proxy_protocol_from), check_cidr),
+      // [trust]
+      pki::config::string_key<Config>(
+          {"trust", "bundle", Type::path, 1, kPath,
+           "The CA bundle written by iot-ca export; client certificates are verified "
+           "against it."},
+          IOTPKI_FIELD(trust.bundle)),
+      pki::config::string_key<Config>(
+          {"trust", "crl", Type::path, 1, kPath,
+           "The CRLs written by iot-ca export (one per CA), each checked against the bundle."},
+          IOTPKI_FIELD(trust.crl)),
+      pki::config::duration_key<Config>(
+          {"trust", "reload_interval", Type::duration, kS, kH,
+           "How often the trust files, JWT keys and deny lists are checked for changes "
+           "(SIGHUP forces a reload)."},
+          IOTPKI_FIELD(trust.reload_interval)),
+      pki::config::duration_key<Config>(
+          {"trust", "crl_grace", Type::duration, 0, 30 * kD,
+           "How long past a CRL's nextUpdate it is still used; after that the gateway fails "
+           "closed."},
+          IOTPKI_FIELD(trust.crl_grace)),
+      pki::config::string_key<Config>(
+          {"trust", "device_ou", Type::string, 1, 64,
+           "The OU a device certificate must carry (iot-pki.toml ca.device_ou)."},
+          IOTPKI_FIELD(trust.device_ou)),
+      pki::config::string_key<Config>(
+          {"trust", "admin_ou", Type::string, 1, 64,
+           "The OU an admin certificate must carry for /admin/* (iot-pki.toml ca.admin_ou)."},
+          IOTPKI_FIELD(trust.admin_ou)),
+      pki::config::string_key<Config>(
+          {"trust", "state_dir", Type::path, 1, kPath,
+           "Where the persisted deny lists (POST /admin/revoke, /admin/deny-jti) live."},
+          IOTPKI_FIELD(trust.state_dir)),
+      // [jwt]
+      pki::config::string_key<Config>(
+          {"jwt", "keys_dir", Type::path, 1, kPath,
+           "The ES256 signing keys (iot-gateway jwt-key new); the newest signs."},
+          IOTPKI_FIELD(jwt.keys_dir)),
+      pki::config::string_key<Config>(
+          {"jwt", "issuer", Type::string, 1, 255, "The iss claim of issued tokens."},
+          IOTPKI_FIELD(jwt.issuer)),
+      pki::config::string_key<Config>(
+          {"jwt", "audience", Type::string, 1, 255, "The aud claim of issued tokens."},
+          IOTPKI_FIELD(jwt.audience)),
+      pki::config::duration_key<Config>({"jwt", "ttl", Type::duration, kS, kD,
+                                         "How long an issued token is valid (its exp - iat)."},
+                                        IOTPKI_FIELD(jwt.ttl)),
+      pki::config::duration_key<Config>({"jwt", "leeway", Type::duration, 0, 5 * kMin,
+                                         "Clock skew allowed when checking exp, nbf and iat."},
+                                        IOTPKI_FIELD(jwt.leeway)),
+      pki::config::bool_key<Config>(
+          {"jwt", "bind_to_cert", Type::boolean, 0, 0,
+           "Require /api/* requests to come with the client certificate the token was "
+           "issued to (cnf.x5t#S256)."},
+          IOTPKI_FIELD(jwt.bind_to_cert)),
+      // [backend]
+      backend_url_key(),
+      pki::config::duration_key<Config>(
+          {"backend", "timeout", Type::duration, 100, kH,
+           "The whole exchange with the backend (connect, request, response) at most."},
+          IOTPKI_FIELD(backend.timeout)),
+      pki::config::integer_key<Config>({"backend", "pool_size", Type::integer, 1, 100000,
+                                        "Idle backend connections kept for reuse."},
+                                       IOTPKI_FIELD(backend.pool_size)),
+      // [rate_limit]
+      pki::config::number_key<Config>(
+          {"rate_limit", "token_rate", Type::number, 0.001, 1e6,
+           "POST /auth/token requests per second per client address (429 past it)."},
+          IOTPKI_FIELD(rate_limit.token_rate)),
+      pki::config::integer_key<Config>(
+          {"rate_limit", "token_burst", Type::integer, 1, 1000000,
+           "Requests a client may make at once before token_rate applies."},
+          IOTPKI_FIELD(rate_limit.token_burst)),
+      pki::config::integer_key<Config>(
+          {"rate_limit", "failure_threshold", Type::integer, 1, 1000000,
+           "Authentication failures within failure_window that ban a client address."},
+          IOTPKI_FIELD(rate_limit.failure_threshold)),
+      pki::config::duration_key<Config>({"rate_limit", "failure_window", Type::duration, kS, kD,
+                                         "The window failure_threshold counts in."},
+                                        IOTPKI_FIELD(rate_limit.failure_window)),
+      pki::config::duration_key<Config>(
+          {"rate_limit", "ban_duration", Type::duration, kS, 30 * kD,
+           "How long a ban lasts; a banned client's connections are closed at accept."},
+          IOTPKI_FIELD(rate_limit.ban_duration)),
+      pki::config::integer_key<Config>({"rate_limit", "table_size", Type::integer, 16, 100000000,
+                                        "Client addresses tracked at most (fixed memory)."},
+                                       IOTPKI_FIELD(rate_limit.table_size)),
+      pki::config::string_list_key<Config>(
+          {"rate_limit", "allow", Type::string_list, 0, 1024,
+           "Client ranges (CIDR) never rate-limited or banned (a monitoring host, say)."},
+          IOTPKI_FIELD(rate_limit.allow), check_cidr),
+      // [audit]
+      pki::config::string_key<Config>(
+          {"audit", "path", Type::path, 1, kPath,
+           "The hash-chained audit log (JSON lines; SIGHUP or SIGUSR1 reopens it)."},
+          IOTPKI_FIELD(audit.path)),
+      pki::config::integer_key<Config>(
+          {"audit", "queue_size", Type::integer, 16, 100000000,
+           "Records waiting for the writer thread at most; past it records are dropped and "
+           "counted."},
+          IOTPKI_FIELD(audit.queue_size)),
+  };
+  return k;
 }
 
 bool valid_port(std::string_view p) {
@@ -206,29 +271,26 @@ bool valid_port(std::string_view p) {
 
 // Only plain http://host[:port] is accepted: the backend is on a trusted network
 // segment, and a path prefix would make the proxied target ambiguous.
-void parse_backend_url(Config& c, Problems& problems) {
+std::string backend_url_problem(Config& c) {
   constexpr std::string_view kScheme = "http://";
   const std::string& url = c.backend.url;
-  if (url.rfind(kScheme, 0) != 0) {
-    problems.push_back("backend.url: must start with http:// (got '" + url + "')");
-    return;
-  }
+  if (url.rfind(kScheme, 0) != 0) return "must start with http:// (got '" + url + "')";
   std::string rest = url.substr(kScheme.size());
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  if (rest.empty()) return "cannot read host and port from '" + url + "'";
   if (rest.find('/') != std::string::npos || rest.find('@') != std::string::npos) {
-    problems.push_back("backend.url: must be http://host[:port] without a path or user");
-    return;
+    return "must be http://host[:port] without a path or user";
   }
   Endpoint ep = rest.find(':') == std::string::npos || (rest.front() == '[' && rest.back() == ']')
                     ? Endpoint{rest, "80"}
                     : split_host_port(rest);
   if (!ep.host.empty() && ep.host.front() == '[') ep.host = ep.host.substr(1, ep.host.size() - 2);
   if (ep.host.empty() || !valid_port(ep.port)) {
-    problems.push_back("backend.url: cannot read host and port from '" + url + "'");
-    return;
+    return "cannot read host and port from '" + url + "'";
   }
   c.backend.host = ep.host;
   c.backend.port = ep.port;
+  return "";
 }
 
 void resolve_paths(Config& c) {
@@ -291,51 +353,57 @@ Endpoint split_host_port(std::string_view text) {
   return {std::string(host), std::string(port)};
 }
 
+std::vector<KeyInfo> reference() {
+  return pki::config::infos(schema());
+}
+
+std::string check_cidr(std::string_view text) {
+  const std::string t(text.substr(0, 64));
+  const auto slash = t.find('/');
+  const std::string addr = t.substr(0, slash);
+  unsigned char buf[16] = {};
+  int bits = 0;
+  if (::inet_pton(AF_INET, addr.c_str(), buf) == 1) {
+    bits = 32;
+  } else if (::inet_pton(AF_INET6, addr.c_str(), buf) == 1) {
+    bits = 128;
+  } else {
+    return "'" + t + "' is not an address range (CIDR such as \"10.0.0.0/8\" or \"2001:db8::/32\")";
+  }
+  int prefix = bits;
+  if (slash != std::string::npos) {
+    const std::string p = t.substr(slash + 1);
+    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(p) > bits) {
+      return "'" + t + "': the prefix length must be 0 to " + std::to_string(bits);
+    }
+    prefix = std::stoi(p);
+  }
+  for (int i = prefix; i < bits; ++i) {
+    if ((buf[i / 8] >> (7 - i % 8)) & 1) {
+      return "'" + t + "' has bits set past its /" + std::to_string(prefix) +
+             " prefix (write the range's first address)";
+    }
+  }
+  return "";
+}
+
 Parsed parse(std::string_view text, const fs::path& file) {
   Parsed out;
   out.config.file = file;
   // Bounded (size, nesting, dotted-key parts) before toml++ sees it: libpki/config.
   pki::config::TomlParse parsed = pki::config::parse_toml(text, file.string());
   if (const auto& p = parsed.problem) {
-    out.problems.push_back(file.string() + ":" + std::to_string(p->line) + ": " + p->message);
+    out.problems.push_back({"", p->line, p->message});
     return out;
   }
-  const toml::table root = std::move(parsed.table);
-  const Table& t = schema();
-  for (const auto& [section_key, node] : root) {
-    const std::string section(section_key.str());
-    const auto sit = t.find(section);
-    if (sit == t.end()) {
-      out.problems.push_back(section + ": unknown section" + where(node));
-      continue;
-    }
-    const toml::table* tbl = node.as_table();
-    if (tbl == nullptr) {
-      out.problems.push_back(section + ": must be a table" + where(node));
-      continue;
-    }
-    for (const auto& [k, v] : *tbl) {
-      const std::string key = section + "." + std::string(k.str());
-      const auto kit = sit->second.find(std::string(k.str()));
-      if (kit == sit->second.end()) {
-        out.problems.push_back(key + ": unknown key" + where(v));
-        continue;
-      }
-      if (std::string problem = kit->second(v, out.config); !problem.empty()) {
-        out.problems.push_back(key + ": " + problem + where(v));
-      }
+  out.problems = pki::config::load_table(parsed.table, schema(), out.config, &out.lines);
+  // The default backend.url, when the file sets none.
+  if (out.config.backend.host.empty() && !out.lines.contains("backend.url")) {
+    if (std::string p = backend_url_problem(out.config); !p.empty()) {
+      out.problems.push_back({"backend.url", 0, p});
     }
   }
-  if (split_host_port(out.config.server.listen).host.empty()) {
-    out.problems.push_back("server.listen: expected host:port or [v6]:port, got '" +
-                           out.config.server.listen + "'");
-  }
-  if (!out.config.server.metrics_listen.empty() &&
-      split_host_port(out.config.server.metrics_listen).host.empty()) {
-    out.problems.push_back("server.metrics_listen: expected host:port, got '" +
-                           out.config.server.metrics_listen + "'");
-  }
-  parse_backend_url(out.config, out.problems);
   resolve_paths(out.config);
   return out;
 }
@@ -344,20 +412,27 @@ Config load(const fs::path& file) {
   const std::string text = pki::fs::read_file(file, pki::fs::kConfigLimit);
   Parsed p = parse(text, file);
   if (!p.problems.empty()) {
-    std::string msg = "invalid configuration " + file.string() + ":";
-    for (const auto& problem : p.problems) msg += "\n  " + problem;
+    std::string msg = "invalid configuration (" + std::to_string(p.problems.size()) + " problem" +
+                      (p.problems.size() == 1 ? "" : "s") + "):";
+    for (const auto& problem : p.problems) {
+      msg += "\n  " + pki::config::format_problem(file.string(), problem);
+    }
     throw pki::Error(pki::Exit::config, msg);
   }
   return std::move(p.config);
 }
 
-std::vector<std::string> check_files(const Config& c) {
-  Problems problems;
+std::vector<Problem> check_files(const Config& c, const KeyLines& lines) {
+  std::vector<Problem> problems;
+  const auto add = [&](const std::string& key, std::string message) {
+    const auto it = lines.find(key);
+    problems.push_back({key, it == lines.end() ? 0 : it->second, std::move(message)});
+  };
   const auto readable = [&](const std::string& key, const fs::path& p) {
     try {
       (void)pki::fs::read_file(p, pki::fs::kTrustLimit);
     } catch (const pki::Error& e) {
-      problems.push_back(key + ": " + e.what());
+      add(key, e.what());
     }
   };
   readable("server.cert", c.server.cert);
@@ -366,27 +441,32 @@ std::vector<std::string> check_files(const Config& c) {
   try {
     pki::fs::require_private_mode(c.server.key);
   } catch (const pki::Error& e) {
-    problems.push_back(std::string("server.key: ") + e.what());
+    add("server.key", e.what());
   }
   std::error_code ec;
   if (!fs::is_directory(c.jwt.keys_dir, ec)) {
-    problems.push_back("jwt.keys_dir: " + c.jwt.keys_dir.string() +
-                       " is not a directory; run: iot-gateway jwt-key new --dir " +
-                       c.jwt.keys_dir.string());
+    add("jwt.keys_dir", c.jwt.keys_dir.string() +
+                            " is not a directory; run: iot-gateway jwt-key new --dir " +
+                            c.jwt.keys_dir.string());
   } else {
     for (const auto& entry : fs::directory_iterator(c.jwt.keys_dir, ec)) {
       if (entry.path().extension() != ".key") continue;
       try {
         pki::fs::require_private_mode(entry.path());
       } catch (const pki::Error& e) {
-        problems.push_back(std::string("jwt.keys_dir: ") + e.what());
+        add("jwt.keys_dir", e.what());
       }
     }
   }
   const fs::path audit_dir = c.audit.path.parent_path();
   if (!audit_dir.empty() && !fs::is_directory(audit_dir, ec)) {
-    problems.push_back("audit.path: directory " + audit_dir.string() + " does not exist");
+    add("audit.path", "directory " + audit_dir.string() + " does not exist");
   }
+  const fs::path state_dir = c.trust.state_dir;
+  if (fs::exists(state_dir, ec) && !fs::is_directory(state_dir, ec)) {
+    add("trust.state_dir", state_dir.string() + " is not a directory");
+  }
+  pki::config::sort_by_line(problems);
   return problems;
 }
 

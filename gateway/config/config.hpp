@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// gateway.toml (SPEC §5): every key of the contract with its default. Loading collects
-// every problem instead of stopping at the first, so `check-config` can list them all.
+// gateway.toml (SPEC §5): every key of the contract with its default. The keys, their
+// types, bounds and descriptions are one table (config.cpp, `reference()`), which the
+// loader validates from and gateway.toml(5) is generated from. Loading collects every
+// problem instead of stopping at the first, so `check-config` can list them all.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "config/schema.hpp"
+
 namespace gw::config {
 
 namespace fs = std::filesystem;
+using pki::config::KeyInfo;
+using pki::config::KeyLines;
+using pki::config::Problem;
+using std::chrono::milliseconds;
 
 struct Server {
   std::string listen = "0.0.0.0:8443";
@@ -18,17 +27,23 @@ struct Server {
   unsigned threads = 0;  // 0 = one per core
   std::uint64_t max_connections = 10000;
   std::uint64_t max_connections_per_ip = 64;
-  std::int64_t handshake_timeout = 10;  // seconds, as every duration here
-  std::int64_t header_timeout = 10;
-  std::int64_t read_timeout = 30;
-  std::int64_t write_timeout = 30;
-  std::int64_t idle_timeout = 60;
+  // Connection timeouts in milliseconds ("500ms" is a valid value); the other durations
+  // of this file count whole seconds.
+  milliseconds handshake_timeout{10'000};
+  milliseconds header_timeout{10'000};
+  milliseconds read_timeout{30'000};
+  milliseconds write_timeout{30'000};
+  milliseconds idle_timeout{60'000};
   std::uint64_t max_header_bytes = 8192;
   std::uint64_t max_body_bytes = 1048576;
-  std::int64_t drain_timeout = 30;
+  milliseconds drain_timeout{30'000};
   std::string metrics_listen = "127.0.0.1:9100";
   // Strict-Transport-Security on every response (SPEC §10); "" sends none.
   std::string hsts = "max-age=31536000";
+  // PROXY protocol v2 on the device listener (SPEC §10), accepted only from these
+  // source ranges (CIDRs, validated here; the listener parses them).
+  bool proxy_protocol = false;
+  std::vector<std::string> proxy_protocol_from;
 };
 
 struct Trust {
@@ -54,7 +69,7 @@ struct Backend {
   std::string url = "http://127.0.0.1:8080";
   std::string host;  // parsed from url
   std::string port;  // parsed from url
-  std::int64_t timeout = 30;
+  milliseconds timeout{30'000};
   std::uint64_t pool_size = 64;
 };
 
@@ -65,6 +80,8 @@ struct RateLimit {
   std::int64_t failure_window = 60;
   std::int64_t ban_duration = 900;
   std::uint64_t table_size = 65536;
+  // Client ranges (CIDRs) never rate-limited or banned.
+  std::vector<std::string> allow;
 };
 
 struct Audit {
@@ -93,10 +110,18 @@ struct Endpoint {
 // then optionally "; includeSubDomains" and "; preload", each once, names in any case.
 [[nodiscard]] bool valid_hsts(std::string_view value);
 
+// "10.0.0.0/8", "2001:db8::/32" or one address ("192.0.2.1" = /32): "" or the problem.
+// Host bits past the prefix are refused ("10.0.0.1/8" is almost always a typo).
+[[nodiscard]] std::string check_cidr(std::string_view text);
+
 struct Parsed {
   Config config;
-  std::vector<std::string> problems;  // each names its key, e.g. "server.threads: ..."
+  std::vector<Problem> problems;  // each with its key and line, in line order
+  KeyLines lines;                 // the line of every key present in the file
 };
+
+// Every key of gateway.toml with its type, bounds, default and description.
+[[nodiscard]] std::vector<KeyInfo> reference();
 
 // Parses TOML text; `file` anchors relative paths. Never throws on bad input.
 [[nodiscard]] Parsed parse(std::string_view text, const fs::path& file);
@@ -105,7 +130,8 @@ struct Parsed {
 [[nodiscard]] Config load(const fs::path& file);
 
 // Problems with the files the config names: missing, unreadable, private keys readable
-// by group or others, directories that cannot be created. Used by check-config.
-[[nodiscard]] std::vector<std::string> check_files(const Config& config);
+// by group or others, directories that cannot be created. Each names its key and, from
+// `lines`, the line that set it (0 for a default). Used by check-config.
+[[nodiscard]] std::vector<Problem> check_files(const Config& config, const KeyLines& lines);
 
 }  // namespace gw::config

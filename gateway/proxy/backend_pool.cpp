@@ -118,7 +118,7 @@ asio::awaitable<Exchange> BackendPool::send(Request req) {
   req.keep_alive(true);
   req.prepare_payload();
   boost::system::error_code ec;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg_.timeout);
+  const auto deadline = std::chrono::steady_clock::now() + cfg_.timeout;
   // A pooled connection may have been closed by the backend in the meantime: an
   // idempotent request that got no byte back is retried once on a fresh connection
   // (RFC 9110 §9.2.2). A non-idempotent one is not.

@@ -224,7 +224,7 @@ void Gateway::start_drain() {
 
 asio::awaitable<void> Gateway::drain_loop() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto deadline = std::chrono::steady_clock::now() + seconds(cfg_.server.drain_timeout);
+  const auto deadline = std::chrono::steady_clock::now() + cfg_.server.drain_timeout;
   while (conns_.active() > 0 && std::chrono::steady_clock::now() < deadline) {
     boost::system::error_code ec;
     timer.expires_after(milliseconds(50));

@@ -84,7 +84,7 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
 
 asio::awaitable<bool> Session::handshake() {
   boost::system::error_code ec;
-  beast::get_lowest_layer(stream_).expires_after(seconds(svc_.cfg.server.handshake_timeout));
+  beast::get_lowest_layer(stream_).expires_after(svc_.cfg.server.handshake_timeout);
   co_await stream_.async_handshake(asio::ssl::stream_base::server,
                                    redirect_error(use_awaitable, ec));
   svc_.metrics.count_handshake(!ec);
@@ -108,7 +108,7 @@ asio::awaitable<bool> Session::read_request(http::RequestReader& reader, bool fi
   // starts, its header must arrive within header_timeout (slow loris), then the rest
   // within read_timeout.
   idle_ = !first && !reader.buffered();
-  tcp.expires_after(seconds(idle_ ? cfg.idle_timeout : cfg.header_timeout));
+  tcp.expires_after(idle_ ? cfg.idle_timeout : cfg.header_timeout);
   bool body_clock = false;
   while (reader.state() == http::RequestReader::State::need_more) {
     boost::system::error_code ec;
@@ -117,12 +117,12 @@ asio::awaitable<bool> Session::read_request(http::RequestReader& reader, bool fi
     if (ec) co_return false;  // EOF, reset, timeout, drain: nothing to answer
     if (idle_) {
       idle_ = false;
-      tcp.expires_after(seconds(cfg.header_timeout));
+      tcp.expires_after(cfg.header_timeout);
     }
     reader.commit(n);
     if (!body_clock && reader.header_done()) {
       body_clock = true;
-      tcp.expires_after(seconds(cfg.read_timeout));
+      tcp.expires_after(cfg.read_timeout);
     }
   }
   idle_ = false;
@@ -199,7 +199,7 @@ asio::awaitable<void> Session::serve() {
     keep = keep && !draining_ && !svc_.draining.load() && !banned();
     http::finish(res, {version, is_head, keep, cfg.hsts});
     auto& tcp = beast::get_lowest_layer(stream_);
-    tcp.expires_after(seconds(cfg.write_timeout));
+    tcp.expires_after(cfg.write_timeout);
     boost::system::error_code ec;
     co_await bhttp::async_write(stream_, res, redirect_error(use_awaitable, ec));
     if (ec) break;

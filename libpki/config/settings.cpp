@@ -3,11 +3,17 @@
 
 #include <sstream>
 
-#include "config/toml_strict.hpp"
+#include "config/toml_bounded.hpp"
+#include "core/error.hpp"
 #include "fsutil/files.hpp"
 
 namespace pki::config {
 namespace {
+
+#define IOTPKI_FIELD(member) \
+  [](auto& s) -> auto& {     \
+    return s.member;         \
+  }
 
 std::string toml_quote(const std::string& s) {
   std::ostringstream os;
@@ -15,45 +21,87 @@ std::string toml_quote(const std::string& s) {
   return os.str();
 }
 
+const std::vector<Key<Settings>>& settings_schema() {
+  constexpr double kDays = 36500;  // a hundred years: a typo's ceiling, not a policy
+  constexpr double kDay = 86'400'000;
+  static const std::vector<Key<Settings>> k = {
+      string_key<Settings>({"ca", "organisation", Type::string, 1, 64,
+                            "The organisation (O) of every certificate's subject."},
+                           IOTPKI_FIELD(organisation)),
+      string_key<Settings>({"ca", "device_ou", Type::string, 1, 64,
+                            "The organisational unit (OU) of device certificates; the gateway's "
+                            "trust.device_ou must match it."},
+                           IOTPKI_FIELD(device_ou)),
+      string_key<Settings>({"ca", "admin_ou", Type::string, 1, 64,
+                            "The OU of admin certificates; the gateway's trust.admin_ou must "
+                            "match it."},
+                           IOTPKI_FIELD(admin_ou)),
+      integer_key<Settings>({"validity", "root_days", Type::integer, 1, kDays,
+                             "Days a root CA certificate is valid."},
+                            IOTPKI_FIELD(root_days)),
+      integer_key<Settings>({"validity", "issuing_days", Type::integer, 1, kDays,
+                             "Days an issuing CA certificate is valid (at most the root's "
+                             "remaining validity)."},
+                            IOTPKI_FIELD(issuing_days)),
+      integer_key<Settings>({"validity", "device_days", Type::integer, 1, kDays,
+                             "Days a device certificate (profile device) is valid."},
+                            IOTPKI_FIELD(device_days)),
+      integer_key<Settings>({"validity", "server_days", Type::integer, 1, kDays,
+                             "Days a server certificate (profile server) is valid; browsers "
+                             "accept at most 398."},
+                            IOTPKI_FIELD(server_days)),
+      integer_key<Settings>({"validity", "admin_days", Type::integer, 1, kDays,
+                             "Days an admin certificate (profile admin) is valid."},
+                            IOTPKI_FIELD(admin_days)),
+      integer_key<Settings>({"crl", "days", Type::integer, 1, 365,
+                             "Days from a CRL's thisUpdate to its nextUpdate: a CRL must be "
+                             "re-issued (iot-revoke crl, iot-ca export) before then."},
+                            IOTPKI_FIELD(crl_days)),
+      // Lower bounds keep a typo from making hashes trivially cheap; tests use t=1, m=8 MiB.
+      integer_key<Settings>({"argon2", "t_cost", Type::integer, 1, 100,
+                             "Argon2id passes over memory for enrollment-token hashes (RFC 9106)."},
+                            IOTPKI_FIELD(argon2.t_cost)),
+      integer_key<Settings>({"argon2", "m_cost_kib", Type::integer, 8192, 4 * 1024 * 1024,
+                             "Argon2id memory in KiB per token hash; every enrollment needs this "
+                             "much memory while it checks a token."},
+                            IOTPKI_FIELD(argon2.m_cost_kib)),
+      integer_key<Settings>(
+          {"argon2", "parallelism", Type::integer, 1, 64, "Argon2id lanes per token hash."},
+          IOTPKI_FIELD(argon2.parallelism)),
+      duration_key<Settings>({"token", "ttl", Type::duration, 1000, 30 * kDay,
+                              "How long an enrollment token is valid when iot-provision token "
+                              "gets no --ttl (the same bounds as --ttl)."},
+                             IOTPKI_FIELD(token_ttl_seconds)),
+  };
+  return k;
+}
+
 }  // namespace
 
-Settings parse_settings(std::string_view text, std::string_view source_name) {
-  const toml::table root = parse_text(text, source_name);
-  reject_unknown(root, "", {"ca", "validity", "crl", "argon2", "token"});
+std::vector<KeyInfo> settings_reference() {
+  return infos(settings_schema());
+}
+
+std::vector<Problem> check_settings(std::string_view text, std::string_view source_name,
+                                    Settings* out) {
+  TomlParse parsed = parse_toml(text, source_name);
+  if (const auto& p = parsed.problem) return {Problem{"", p->line, p->message}};
   Settings s;
+  std::vector<Problem> problems = load_table(parsed.table, settings_schema(), s, nullptr);
+  if (out != nullptr) *out = std::move(s);
+  return problems;
+}
 
-  const auto& ca = get_table(root, "ca");
-  reject_unknown(ca, "ca", {"organisation", "device_ou", "admin_ou"});
-  s.organisation = get_string(ca, "ca", "organisation", s.organisation);
-  s.device_ou = get_string(ca, "ca", "device_ou", s.device_ou);
-  s.admin_ou = get_string(ca, "ca", "admin_ou", s.admin_ou);
-
-  const auto& v = get_table(root, "validity");
-  reject_unknown(v, "validity",
-                 {"root_days", "issuing_days", "device_days", "server_days", "admin_days"});
-  s.root_days = get_int(v, "validity", "root_days", s.root_days, 1, 36500);
-  s.issuing_days = get_int(v, "validity", "issuing_days", s.issuing_days, 1, 36500);
-  s.device_days = get_int(v, "validity", "device_days", s.device_days, 1, 36500);
-  s.server_days = get_int(v, "validity", "server_days", s.server_days, 1, 36500);
-  s.admin_days = get_int(v, "validity", "admin_days", s.admin_days, 1, 36500);
-
-  const auto& crl = get_table(root, "crl");
-  reject_unknown(crl, "crl", {"days"});
-  s.crl_days = get_int(crl, "crl", "days", s.crl_days, 1, 365);
-
-  const auto& a = get_table(root, "argon2");
-  reject_unknown(a, "argon2", {"t_cost", "m_cost_kib", "parallelism"});
-  // Lower bounds keep a typo from making hashes trivially cheap; tests use t=1, m=8 MiB.
-  s.argon2.t_cost =
-      static_cast<std::uint32_t>(get_int(a, "argon2", "t_cost", s.argon2.t_cost, 1, 100));
-  s.argon2.m_cost_kib = static_cast<std::uint32_t>(
-      get_int(a, "argon2", "m_cost_kib", s.argon2.m_cost_kib, 8192, 4 * 1024 * 1024));
-  s.argon2.parallelism =
-      static_cast<std::uint32_t>(get_int(a, "argon2", "parallelism", s.argon2.parallelism, 1, 64));
-
-  const auto& tok = get_table(root, "token");
-  reject_unknown(tok, "token", {"ttl"});
-  s.token_ttl_seconds = get_duration(tok, "token", "ttl", s.token_ttl_seconds);
+Settings parse_settings(std::string_view text, std::string_view source_name) {
+  Settings s;
+  const std::vector<Problem> problems = check_settings(text, source_name, &s);
+  if (!problems.empty()) {
+    std::string msg;
+    for (const auto& p : problems) {
+      msg += (msg.empty() ? "" : "\n") + format_problem(source_name, p);
+    }
+    throw Error(Exit::config, msg);
+  }
   return s;
 }
 

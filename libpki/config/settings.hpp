@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include "config/schema.hpp"
 
 namespace pki::config {
 
@@ -29,9 +32,19 @@ struct Settings {
   std::int64_t token_ttl_seconds = 15 * 60;
 };
 
-// Loads the file; a missing file yields the defaults.
+// Loads the file; a missing file yields the defaults. Every problem of the file (type,
+// bounds, unknown keys with a "did you mean") is in the one Error(config), in line order,
+// one "FILE:LINE: KEY: MESSAGE" per line.
 [[nodiscard]] Settings load_settings(const std::filesystem::path& path);
 [[nodiscard]] Settings parse_settings(std::string_view text, std::string_view source_name);
+
+// Every problem of the text, in line order; `out` (if given) gets the settings read.
+[[nodiscard]] std::vector<Problem> check_settings(std::string_view text,
+                                                  std::string_view source_name, Settings* out);
+
+// Every key of iot-pki.toml with its type, bounds, default and description: the table
+// the loader validates from and iot-pki.toml(5) is generated from.
+[[nodiscard]] std::vector<KeyInfo> settings_reference();
 
 // The commented file `iot-ca init` writes.
 [[nodiscard]] std::string default_settings_toml(const std::string& organisation);

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <limits>
 
+#include "core/duration.hpp"
 #include "core/error.hpp"
 
 namespace pki {
@@ -34,35 +35,17 @@ std::string rfc3339_ms(std::int64_t unix_millis) {
 }
 
 std::int64_t parse_duration(std::string_view text, std::string_view what) {
-  const auto bad = [&] {
-    throw Error(Exit::config, std::string(what) + ": invalid duration '" + std::string(text) +
-                                  "' (use a number with s, m, h or d, e.g. \"30s\")");
-  };
-  if (text.size() < 2) bad();
-  std::int64_t n = 0;
-  const auto* first = text.data();
-  const auto* last = text.data() + text.size() - 1;
-  const auto [ptr, ec] = std::from_chars(first, last, n);
-  if (ec != std::errc() || ptr != last || n < 0) bad();
-  std::int64_t unit = 0;
-  switch (text.back()) {
-    case 's':
-      unit = 1;
-      break;
-    case 'm':
-      unit = 60;
-      break;
-    case 'h':
-      unit = 3600;
-      break;
-    case 'd':
-      unit = 86400;
-      break;
-    default:
-      bad();
+  const std::optional<std::int64_t> ms = parse_duration_ms(text);
+  const std::string shown(text.substr(0, kMaxDurationText));
+  if (!ms) {
+    throw Error(Exit::config, std::string(what) + ": invalid duration '" + shown + "' (use " +
+                                  std::string(kDurationSyntax) + ")");
   }
-  if (n > std::numeric_limits<std::int64_t>::max() / unit) bad();
-  return n * unit;
+  if (*ms % 1000 != 0) {
+    throw Error(Exit::config,
+                std::string(what) + ": '" + shown + "' is not a whole number of seconds");
+  }
+  return *ms / 1000;
 }
 
 }  // namespace pki

@@ -21,4 +21,8 @@ struct Location {
 // Error(config); an unknown backend is Error(config).
 [[nodiscard]] std::unique_ptr<Store> open_store(const Location& where);
 
+// The backends' libraries as the process runs with them, e.g. "SQLite 3.40.1" (for
+// --version).
+[[nodiscard]] std::string backend_versions();
+
 }  // namespace pki::store

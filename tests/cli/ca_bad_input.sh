@@ -132,14 +132,21 @@ printf '\n[validity]\ndevice_dayz = 30\n' >"$H/iot-pki.toml.extra"
 sed -i 's/^device_days = 365$/device_dayz = 30/' "$H/iot-pki.toml"
 line=$(grep -n device_dayz "$H/iot-pki.toml" | cut -d: -f1)
 expect_exit 78 sign --csr "$T/good-device.csr"
-expect_err_contains "unknown key 'validity.device_dayz' (line $line)"
+expect_err_contains "$H/iot-pki.toml:$line: validity.device_dayz: unknown key (did you mean 'device_days'?)"
+# Every command loads the settings the same strict way (before the fix `iot-ca list`
+# and the other read-only commands ignored the typo and exited 0).
+for cmd in "iot-ca list" "iot-ca journal verify" "iot-provision list" "iot-revoke list"; do
+  # shellcheck disable=SC2086
+  expect_exit 78 ${cmd%% *} --home "$H" ${cmd#* }
+  expect_err_contains "iot-pki.toml:$line: validity.device_dayz: unknown key"
+done
 rm -f "$H/iot-pki.toml.extra"
 cp "$T/toml.bak" "$H/iot-pki.toml"
 before=$(snapshot)
 unchanged "an unknown key in iot-pki.toml is named with its line (78)"
 printf '[validity]\ndevice_days = "a year"\n' >"$H/iot-pki.toml"
 expect_exit 78 sign --csr "$T/good-device.csr"
-expect_err_contains "key 'validity.device_days' (line 2) must be an integer"
+expect_err_contains "iot-pki.toml:2: validity.device_days: must be an integer (got \"a year\")"
 printf '[validity\n' >"$H/iot-pki.toml"
 expect_exit 78 sign --csr "$T/good-device.csr"
 expect_err_contains "iot-pki.toml:1"

@@ -14,17 +14,17 @@ grep -q "OK" "$T/last.out" || fail "check-config output: $(cat "$T/last.out")"
 (cd / && iot-gateway check-config --config "$GW/gateway.toml" >/dev/null) || fail "paths resolved against the cwd"
 pass "a good config passes check-config from any working directory"
 
-cp "$GW/gateway.toml" "$T/bad.toml"
-sed -i 's/^threads = 2/threads = "two"/; s/^failure_window = .*/failure_window = "sixty"/' "$T/bad.toml"
-sed -i 's/^\(token_burst = .*\)/\1\ntokn_burst = 10/' "$T/bad.toml"
-expect_exit 78 iot-gateway check-config --config "$T/bad.toml"
+cp "$GW/gateway.toml" "$GW/bad.toml"
+sed -i 's/^threads = 2/threads = "two"/; s/^failure_window = .*/failure_window = "sixty"/' "$GW/bad.toml"
+sed -i 's/^\(token_burst = .*\)/\1\ntokn_burst = 10/' "$GW/bad.toml"
+expect_exit 78 iot-gateway check-config --config "$GW/bad.toml"
 for key in rate_limit.tokn_burst rate_limit.failure_window server.threads; do
   grep -q "$key" "$T/last.out" || fail "check-config does not name $key: $(cat "$T/last.out")"
 done
 [ "$(grep -c . "$T/last.out")" -eq 3 ] || fail "expected 3 problems: $(cat "$T/last.out")"
 pass "check-config lists every problem, each naming its key, exit 78"
 
-expect_exit 78 iot-gateway --config "$T/bad.toml"
+expect_exit 78 iot-gateway --config "$GW/bad.toml"
 expect_err_contains "rate_limit.tokn_burst: unknown key"
 pass "start-up with an unknown key or a bad value stops with exit 78 naming the key"
 
@@ -37,7 +37,7 @@ expect_exit 78 iot-gateway --json check-config --config "$GW/files.toml"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["ok"] is False
-text = "\n".join(d["problems"])
+text = "\n".join(p["key"] + ": " + p["message"] for p in d["problems"])
 for want in ("trust.bundle", "missing.pem", "server.key", "chmod 600", "jwt.keys_dir", "jwt-key new"):
     assert want in text, want
 PY

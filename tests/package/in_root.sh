@@ -32,12 +32,28 @@ done
 ok "dpkg -i installs iot-pki-ca and iot-gateway (maintainer scripts run)"
 
 out=$(iot-ca --version) || fail "iot-ca --version failed"
-grep -q '^iot-ca ' <<<"$out" || fail "iot-ca --version printed: $out"
+grep -q '^iot-ca [0-9]' <<<"$out" || fail "iot-ca --version printed: $out"
+# The commit it was built from, and the libraries as this process loaded them: the
+# versions of the packages installed in this root, not those of the build host.
+grep -Eq '^commit ([0-9a-f]{12}(-dirty)?|unknown)$' <<<"$out" || fail "no commit line: $out"
+ssl=$(dpkg-query -W -f='${Version}' libssl3 | sed 's/-.*//')
+grep -q "^OpenSSL $ssl" <<<"$out" || fail "OpenSSL line does not show libssl3 $ssl: $out"
+sqlite=$(dpkg-query -W -f='${Version}' libsqlite3-0 | sed 's/-.*//')
+grep -qx "SQLite $sqlite" <<<"$out" || fail "SQLite line does not show libsqlite3-0 $sqlite: $out"
+sodium=$(dpkg-query -W -f='${Version}' libsodium23 | sed 's/-.*//')
+grep -qx "libsodium $sodium" <<<"$out" || fail "libsodium line does not show libsodium23 $sodium: $out"
+ok "iot-ca --version names its commit and the OpenSSL, SQLite and libsodium it runs with"
 [ "$(command -v iot-ca)" = /usr/bin/iot-ca ] || fail "iot-ca is not /usr/bin/iot-ca"
 ok "/usr/bin/iot-ca --version: $(head -n1 <<<"$out")"
 man -P cat iot-ca 2>/dev/null | grep -q 'iot-ca' || fail "man iot-ca shows nothing"
 man -P cat 8 iot-gateway 2>/dev/null | grep -q 'iot-gateway' || fail "man 8 iot-gateway shows nothing"
-ok "man iot-ca and man 8 iot-gateway read the installed pages"
+man -P cat 5 gateway.toml 2>/dev/null | grep -q 'handshake_timeout' || fail "man 5 gateway.toml shows no keys"
+man -P cat 5 iot-pki.toml 2>/dev/null | grep -q 'device_days' || fail "man 5 iot-pki.toml shows no keys"
+ok "man iot-ca, man 8 iot-gateway, man 5 gateway.toml and man 5 iot-pki.toml read the installed pages"
+for t in iot-ca iot-provision iot-revoke iot-gateway; do
+  [ -s "/usr/share/bash-completion/completions/$t" ] || fail "no bash completion for $t"
+done
+ok "bash completion is installed for the four tools"
 
 # The account and the modes postinst made (as examples/deploy/harden_linux.sh makes them).
 IFS=: read -r _ _ uid _ _ home shell < <(getent passwd iot-gateway) || fail "no iot-gateway account"

@@ -32,6 +32,16 @@ for k in server.listen server.metrics_listen trust.state_dir jwt.bind_to_cert \
   keys "$EX/gateway.toml" | grep -qx "$k" || fail "examples/gateway.toml lacks $k"
 done
 pass "examples/gateway.toml holds every key of the gateway's contract"
+# man_keys PAGE: "table.key" for every key a generated reference page documents.
+man_keys() {
+  awk '/^\.Ss \[/ {t = $2; gsub(/[][]/, "", t)} /^\.It Cm / {print t "." $3}' "$1" | sort
+}
+MAN=$(cd "$(dirname "$0")/../../man" && pwd)
+diff <(keys "$EX/gateway.toml") <(man_keys "$MAN/gateway.toml.5") >"$T/man.diff" ||
+  fail "examples/gateway.toml and gateway.toml(5) differ in keys: $(cat "$T/man.diff")"
+diff <(keys "$EX/iot-pki.toml") <(man_keys "$MAN/iot-pki.toml.5") >"$T/man.diff" ||
+  fail "examples/iot-pki.toml and iot-pki.toml(5) differ in keys: $(cat "$T/man.diff")"
+pass "the samples hold exactly the keys of the generated references gateway.toml(5) and iot-pki.toml(5)"
 
 H=$T/home
 iot-ca --home "$H" init --cn "Sample Root" --key ec-p256 --no-passphrase >/dev/null 2>&1

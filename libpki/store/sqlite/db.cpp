@@ -3,6 +3,8 @@
 
 namespace pki::store::sqlite {
 
+std::string library_version() { return ::sqlite3_libversion(); }
+
 Exit exit_for(int rc) noexcept {
   switch (rc & 0xff) {
     case SQLITE_BUSY:

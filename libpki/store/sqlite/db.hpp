@@ -81,4 +81,7 @@ class WriteTxn {
 // opened; a newer file is refused.
 inline constexpr int kSchemaVersion = 2;
 
+// sqlite3_libversion(): the library the process runs with.
+[[nodiscard]] std::string library_version();
+
 }  // namespace pki::store::sqlite

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <string>
 
 #include "gateway/config/config.hpp"
 
@@ -13,8 +15,9 @@ gw::config::Parsed parse(std::string_view text) {
 }
 
 bool mentions(const gw::config::Parsed& p, std::string_view what) {
-  return std::any_of(p.problems.begin(), p.problems.end(),
-                     [&](const std::string& s) { return s.find(what) != std::string::npos; });
+  return std::any_of(p.problems.begin(), p.problems.end(), [&](const gw::config::Problem& x) {
+    return pki::config::format_problem("/etc/iot/gateway.toml", x).find(what) != std::string::npos;
+  });
 }
 
 }  // namespace
@@ -25,8 +28,8 @@ TEST_CASE("an empty file gives SPEC §5's defaults with paths relative to the fi
   const auto& c = p.config;
   CHECK(c.server.listen == "0.0.0.0:8443");
   CHECK(c.server.max_connections == 10000);
-  CHECK(c.server.read_timeout == 30);
-  CHECK(c.server.idle_timeout == 60);
+  CHECK(c.server.read_timeout == std::chrono::seconds(30));
+  CHECK(c.server.idle_timeout == std::chrono::seconds(60));
   CHECK(c.server.max_header_bytes == 8192);
   CHECK(c.trust.crl_grace == 3600);
   CHECK(c.trust.device_ou == "IoT Devices");
@@ -47,11 +50,82 @@ TEST_CASE("absolute paths stay as written") {
   CHECK(p.config.audit.path == "/var/log/iot/audit.log");
 }
 
-TEST_CASE("an unknown key or section is an error naming it") {
+TEST_CASE("an unknown key or table is named with its line and the key it resembles") {
   const auto p = parse("[server]\nlisten = \"127.0.0.1:1\"\nthreds = 2\n[extra]\nx = 1\n");
-  CHECK(p.problems.size() == 2);
-  CHECK(mentions(p, "server.threds: unknown key (line 3)"));
-  CHECK(mentions(p, "extra: unknown section"));
+  REQUIRE(p.problems.size() == 2);
+  CHECK(mentions(p, "gateway.toml:3: server.threds: unknown key (did you mean 'threads'?)"));
+  CHECK(mentions(p, "gateway.toml:4: extra: unknown table"));
+  CHECK(mentions(parse("[rate_limt]\n"), "rate_limt: unknown table (did you mean 'rate_limit'?)"));
+  CHECK(mentions(parse("[server]\nttl = \"1h\"\n"),
+                 "server.ttl: unknown key (did you mean 'jwt.ttl'?)"));
+}
+
+TEST_CASE("problems come in line order, each with its key, line and message") {
+  // toml++ keeps tables sorted by name; the report must follow the file instead.
+  const auto p = parse(
+      "[trust]\ncrl_grace = 5\n[audit]\nqueue_size = 1\n[backend]\npool_size = 0\n"
+      "[server]\nthreads = -1\n");
+  REQUIRE(p.problems.size() == 4);
+  CHECK(p.problems[0].key == "trust.crl_grace");
+  CHECK(p.problems[0].line == 2);
+  CHECK(p.problems[1].key == "audit.queue_size");
+  CHECK(p.problems[1].message == "must be at least 16 (got 1)");
+  CHECK(p.problems[2].line == 6);
+  CHECK(p.problems[3].key == "server.threads");
+  CHECK(p.problems[3].line == 8);
+}
+
+TEST_CASE("durations: ms and compound, each key with a minimum and a maximum") {
+  const auto p = parse(
+      "[server]\nheader_timeout = \"500ms\"\nidle_timeout = \"1m30s\"\n"
+      "[jwt]\nttl = \"1h30m\"\n[backend]\ntimeout = \"2s500ms\"\n");
+  REQUIRE(p.problems.empty());
+  CHECK(p.config.server.header_timeout == std::chrono::milliseconds(500));
+  CHECK(p.config.server.idle_timeout == std::chrono::seconds(90));
+  CHECK(p.config.jwt.ttl == 5400);
+  CHECK(p.config.backend.timeout == std::chrono::milliseconds(2500));
+  // Above the maximum: the key, the line and the bound are in the message.
+  const auto big = parse("[jwt]\n\nttl = \"999999999d\"\n");
+  REQUIRE(big.problems.size() == 1);
+  CHECK(mentions(big, "gateway.toml:3: jwt.ttl: must be at most 1d (got \"999999999d\")"));
+  CHECK(mentions(parse("[server]\nread_timeout = \"10ms\"\n"),
+                 "server.read_timeout: must be at least 100ms (got \"10ms\")"));
+  CHECK(mentions(parse("[rate_limit]\nban_duration = \"31d\"\n"),
+                 "rate_limit.ban_duration: must be at most 30d"));
+  // A key that counts whole seconds refuses a remainder rather than rounding it.
+  CHECK(
+      mentions(parse("[jwt]\nttl = \"90s500ms\"\n"), "jwt.ttl: must be a whole number of seconds"));
+  CHECK(mentions(parse("[jwt]\nttl = \"1h 30m\"\n"), "jwt.ttl: must be a duration"));
+}
+
+TEST_CASE("PROXY protocol sources and the ban allow-list take CIDRs and refuse anything else") {
+  const auto p = parse(
+      "[server]\nproxy_protocol = true\nproxy_protocol_from = [\"10.0.0.0/8\", \"::1\", "
+      "\"2001:db8::/32\"]\n[rate_limit]\nallow = [\"192.0.2.7\", \"198.51.100.0/24\"]\n");
+  REQUIRE(p.problems.empty());
+  CHECK(p.config.server.proxy_protocol);
+  CHECK(p.config.server.proxy_protocol_from.size() == 3);
+  CHECK(p.config.rate_limit.allow.size() == 2);
+  CHECK_FALSE(parse("").config.server.proxy_protocol);
+  for (const char* bad : {"10.0.0.1/8", "10.0.0.0/33", "::/129", "10.0.0/8", "host", "10.0.0.0/",
+                          "10.0.0.0/-1", "10.0.0.0/08x", ""}) {
+    const auto q = parse(std::string("[rate_limit]\nallow = [\"") + bad + "\"]\n");
+    CHECK_MESSAGE(mentions(q, "rate_limit.allow"), bad);
+  }
+  CHECK(mentions(parse("[server]\nproxy_protocol_from = \"10.0.0.0/8\"\n"),
+                 "server.proxy_protocol_from: must be an array of strings"));
+}
+
+TEST_CASE("the gateway reference lists every key with a default the loader accepts") {
+  const auto ref = gw::config::reference();
+  CHECK(ref.size() >= 42);
+  for (const auto& k : ref) {
+    CAPTURE(k.dotted());
+    CHECK_FALSE(k.description.empty());
+    CHECK(k.min <= k.max);
+    const auto p = parse("[" + k.table + "]\n" + k.name + " = " + k.default_text + "\n");
+    CHECK(p.problems.empty());
+  }
 }
 
 TEST_CASE("every bad value is listed, each naming its key") {
@@ -75,7 +149,7 @@ TEST_CASE("a TOML syntax error names the file and line") {
   CHECK(mentions(p, "/etc/iot/gateway.toml:1"));
 }
 
-TEST_CASE("durations accept s, m, h and d") {
+TEST_CASE("durations in whole seconds accept m and d") {
   const auto p = parse("[trust]\nreload_interval = \"2m\"\ncrl_grace = \"1d\"\n");
   REQUIRE(p.problems.empty());
   CHECK(p.config.trust.reload_interval == 120);
