@@ -142,9 +142,10 @@ std::string render(const Record& r, std::int64_t unix_millis, std::uint64_t seq,
   out.append("{\"ts\":\"").append(pki::rfc3339_ms(unix_millis)).append("\"");
   out.append(",\"seq\":").append(std::to_string(seq));
   out.append(",\"prev\":\"").append(prev_hex).append("\"");
-  out.append(",\"event\":").append(quoted(r.event));
-  out.append(",\"outcome\":\"").append(r.success ? "success" : "failure").append("\"");
-  out.append(",\"remote_ip\":").append(quoted(r.remote_ip));
+  out.append(",\"event\":\"").append(name(r.event)).append("\"");
+  out.append(",\"outcome\":\"").append(success(r.event) ? "success" : "failure").append("\"");
+  // An event without a client never names one, whatever the caller filled in.
+  out.append(",\"remote_ip\":").append(quoted(names_client(r.event) ? r.remote_ip : ""));
   add(out, "device_id", r.device_id);
   add(out, "serial", r.serial);
   add(out, "kid", r.kid);
@@ -259,7 +260,7 @@ void AuditLog::write_batch(std::deque<Record>& batch) {
     recover(out);
     if (!out.empty()) {
       ++records;
-      if (observer_) observer_(event::kAuditTailRepaired);
+      if (observer_) observer_(Event::audit_tail_repaired);
     }
   }
   // The chain state advances only once the bytes are in the file: a failed write
@@ -296,7 +297,7 @@ void AuditLog::recover(std::string& out) {
   prev_ = t.prev;
   if (t.torn.empty()) return;
   Record r;
-  r.event = event::kAuditTailRepaired;
+  r.event = Event::audit_tail_repaired;
   r.reason = t.torn;
   if (t.needs_newline) out.push_back('\n');
   const std::string line = render(r, now_millis(), ++seq_, prev_);

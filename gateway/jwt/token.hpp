@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/audit/events.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/jwt/key_set.hpp"
 
@@ -42,9 +43,9 @@ struct Claims {
 };
 
 struct Verdict {
-  const char* event = nullptr;  // audit event name; JWT_OK when valid
-  std::string reason;           // for the audit record, never the token itself
-  Claims claims;                // filled as far as parsing got (kid, sub, jti …)
+  audit::Event event = audit::Event::jwt_malformed;  // jwt_ok when valid, else the failed check
+  std::string reason;                                // for the audit record, never the token itself
+  Claims claims;  // filled as far as parsing got (kid, sub, jti …)
   [[nodiscard]] bool ok() const;
 };
 

@@ -30,9 +30,8 @@ void sample(std::string& out, const std::string& name_and_labels, double v) {
 
 }  // namespace
 
-void Metrics::count_event(std::string_view event) {
-  const std::size_t i = std::min(index_of(kEvents, event), kOther);
-  events_[i].fetch_add(1, std::memory_order_relaxed);
+void Metrics::count_event(audit::Event event) {
+  events_[static_cast<std::size_t>(event)].fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::count_handshake(bool ok) {
@@ -61,10 +60,10 @@ std::string Metrics::render(const Gauges& g) const {
   std::string out;
   out.reserve(16384);
   header(out, "iot_gateway_auth_events_total", "counter", "Audit events by name.");
-  for (std::size_t i = 0; i <= kOther; ++i) {
-    const std::string_view name = i < kEvents.size() ? kEvents[i] : "OTHER";
-    sample(out, "iot_gateway_auth_events_total{event=\"" + std::string(name) + "\"}",
-           static_cast<double>(events_[i].load(std::memory_order_relaxed)));
+  for (const audit::EventInfo& row : audit::kEvents) {
+    sample(out, "iot_gateway_auth_events_total{event=\"" + std::string(row.name) + "\"}",
+           static_cast<double>(
+               events_[static_cast<std::size_t>(row.event)].load(std::memory_order_relaxed)));
   }
   header(out, "iot_gateway_tls_handshakes_total", "counter", "TLS handshakes by result.");
   sample(out, "iot_gateway_tls_handshakes_total{result=\"ok\"}",

@@ -11,7 +11,7 @@
 namespace gw::server {
 namespace {
 
-namespace ev = audit::event;
+using audit::Event;
 namespace bhttp = boost::beast::http;
 using bhttp::status;
 
@@ -27,10 +27,10 @@ audit::Record about(const Client& c) {
 
 http::Response deny(Services& svc, const Client& c, std::string reason) {
   audit::Record r = about(c);
-  r.event = ev::kAdminDenied;
+  r.event = Event::admin_denied;
   r.reason = std::move(reason);
-  svc.fail(std::move(r));
-  return http::error(status::forbidden, ev::kAdminDenied);
+  svc.report(std::move(r));
+  return http::error(status::forbidden, audit::name(Event::admin_denied));
 }
 
 http::Response persisted_failure(const pki::Error& e) {
@@ -50,11 +50,10 @@ http::Response revoke(Services& svc, const http::Request& req, const Client& c) 
     return persisted_failure(e);
   }
   audit::Record r = about(c);
-  r.event = ev::kAdminRevoke;
-  r.success = true;
+  r.event = Event::admin_revoke;
   r.serial = body->serial;
   r.reason = "revoked by " + c.peer.device_id + " (" + c.peer.serial + "): " + body->reason;
-  svc.audit.log(std::move(r));
+  svc.report(std::move(r));
   return http::json_response(status::ok, {{"serial", body->serial}, {"status", "revoked"}});
 }
 
@@ -68,12 +67,11 @@ http::Response deny_jti(Services& svc, const http::Request& req, const Client& c
     return persisted_failure(e);
   }
   audit::Record r = about(c);
-  r.event = ev::kAdminRevoke;
-  r.success = true;
+  r.event = Event::admin_revoke;
   r.jti = body->jti;
   r.reason = "jti denied by " + c.peer.device_id + " (" + c.peer.serial + ") until " +
              pki::rfc3339(body->exp) + " + leeway";
-  svc.audit.log(std::move(r));
+  svc.report(std::move(r));
   return http::json_response(status::ok, {{"jti", body->jti}, {"status", "denied"}});
 }
 

@@ -90,13 +90,13 @@ asio::awaitable<bool> Session::handshake() {
   svc_.metrics.count_handshake(!ec);
   if (!ec) co_return true;
   audit::Record r;
-  r.event = audit::event::kTlsHandshakeFailed;
+  r.event = audit::Event::tls_handshake_failed;
   r.remote_ip = ip_;
   const long verify = SSL_get_verify_result(stream_.native_handle());
   r.reason = verify != X509_V_OK
                  ? std::string("client certificate: ") + X509_verify_cert_error_string(verify)
                  : ec.message();
-  svc_.fail(std::move(r));
+  svc_.report(std::move(r));
   pki::clear_ossl_errors();
   co_return false;
 }

@@ -8,25 +8,25 @@
 namespace gw::server {
 namespace {
 
-namespace ev = audit::event;
+using audit::Event;
 using revocation::Verdict;
 using enum Shape;
 
-// Revoked and denied are the client's problem (ban points); stale and missing CRLs are
-// ours (503, no ban points), on every route.
+// Revoked and denied are the client's problem; stale and missing CRLs are ours (503),
+// on every route. Ban points follow from each event's row in audit::kEvents.
 constexpr std::array kRefusals{
-    Refusal{Route::token, Verdict::revoked, ev::kCertRevoked, unauthorized, true},
-    Refusal{Route::token, Verdict::denied, ev::kCertRevoked, unauthorized, true},
-    Refusal{Route::token, Verdict::stale, ev::kCrlStale, unavailable, false},
-    Refusal{Route::token, Verdict::no_crl, ev::kCrlStale, unavailable, false},
-    Refusal{Route::api, Verdict::revoked, ev::kJwtRevoked, invalid_token, true},
-    Refusal{Route::api, Verdict::denied, ev::kJwtRevoked, invalid_token, true},
-    Refusal{Route::api, Verdict::stale, ev::kCrlStale, unavailable, false},
-    Refusal{Route::api, Verdict::no_crl, ev::kCrlStale, unavailable, false},
-    Refusal{Route::admin, Verdict::revoked, ev::kAdminDenied, forbidden, true},
-    Refusal{Route::admin, Verdict::denied, ev::kAdminDenied, forbidden, true},
-    Refusal{Route::admin, Verdict::stale, ev::kCrlStale, unavailable, false},
-    Refusal{Route::admin, Verdict::no_crl, ev::kCrlStale, unavailable, false},
+    Refusal{Route::token, Verdict::revoked, Event::cert_revoked, unauthorized},
+    Refusal{Route::token, Verdict::denied, Event::cert_revoked, unauthorized},
+    Refusal{Route::token, Verdict::stale, Event::crl_stale, unavailable},
+    Refusal{Route::token, Verdict::no_crl, Event::crl_stale, unavailable},
+    Refusal{Route::api, Verdict::revoked, Event::jwt_revoked, invalid_token},
+    Refusal{Route::api, Verdict::denied, Event::jwt_revoked, invalid_token},
+    Refusal{Route::api, Verdict::stale, Event::crl_stale, unavailable},
+    Refusal{Route::api, Verdict::no_crl, Event::crl_stale, unavailable},
+    Refusal{Route::admin, Verdict::revoked, Event::admin_denied, forbidden},
+    Refusal{Route::admin, Verdict::denied, Event::admin_denied, forbidden},
+    Refusal{Route::admin, Verdict::stale, Event::crl_stale, unavailable},
+    Refusal{Route::admin, Verdict::no_crl, Event::crl_stale, unavailable},
 };
 
 constexpr int kRetryAfter = 60;
@@ -44,24 +44,19 @@ const Refusal& refusal_for(Route route, Verdict verdict) {
 http::Response refuse(Services& svc, Route route, const revocation::Decision& d, audit::Record r) {
   const Refusal& row = refusal_for(route, d.verdict);
   r.event = row.event;
-  r.success = false;
   r.reason = d.reason;
-  if (row.counts_toward_ban) {
-    svc.fail(std::move(r));
-  } else {
-    svc.audit.log(std::move(r));
-  }
+  svc.report(std::move(r));
   switch (row.shape) {
     case unauthorized:
-      return http::unauthorized(row.event);
+      return http::unauthorized(audit::name(row.event));
     case invalid_token:
-      return http::invalid_token(row.event);
+      return http::invalid_token(audit::name(row.event));
     case forbidden:
-      return http::error(boost::beast::http::status::forbidden, ev::kAdminDenied);
+      return http::error(boost::beast::http::status::forbidden, audit::name(Event::admin_denied));
     case unavailable:
       break;
   }
-  return http::unavailable(row.event, kRetryAfter);
+  return http::unavailable(audit::name(row.event), kRetryAfter);
 }
 
 revocation::Decision decide(const Services& svc, const Snapshot& snap,

@@ -24,16 +24,15 @@ enum class Shape {
 struct Refusal {
   Route route;
   revocation::Verdict verdict;
-  const char* event;
+  audit::Event event;  // whether it counts toward a ban is the event's (audit::kEvents)
   Shape shape;
-  bool counts_toward_ban;  // a client's failure; never for our own stale or missing CRL
 };
 
 // The row for (route, verdict); verdict must not be good.
 [[nodiscard]] const Refusal& refusal_for(Route route, revocation::Verdict verdict);
 
-// Writes `r` (event, success=false and the decision's reason filled in here) through
-// svc.fail or svc.audit as the row says, and returns the row's response.
+// Reports `r` (the row's event and the decision's reason filled in here) through
+// Services::report, and returns the row's response.
 [[nodiscard]] http::Response refuse(Services& svc, Route route, const revocation::Decision& d,
                                     audit::Record r);
 

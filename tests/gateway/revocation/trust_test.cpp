@@ -390,15 +390,16 @@ TEST_CASE("every route answers every refusal through one table") {
       CHECK(row.verdict == v);
       // Our own stale or missing CRL is a 503 and never a client's ban point.
       const bool ours = v == Verdict::stale || v == Verdict::no_crl;
-      CHECK(row.counts_toward_ban == !ours);
+      CHECK(gw::audit::counts_toward_ban(row.event) == !ours);
       CHECK((row.shape == gw::server::Shape::unavailable) == ours);
     }
   }
-  CHECK(std::string(gw::server::refusal_for(Route::admin, Verdict::revoked).event) ==
+  CHECK(gw::audit::name(gw::server::refusal_for(Route::admin, Verdict::revoked).event) ==
         "ADMIN_DENIED");
-  CHECK(std::string(gw::server::refusal_for(Route::token, Verdict::denied).event) ==
+  CHECK(gw::audit::name(gw::server::refusal_for(Route::token, Verdict::denied).event) ==
         "CERT_REVOKED");
-  CHECK(std::string(gw::server::refusal_for(Route::api, Verdict::denied).event) == "JWT_REVOKED");
+  CHECK(gw::audit::name(gw::server::refusal_for(Route::api, Verdict::denied).event) ==
+        "JWT_REVOKED");
 }
 
 TEST_CASE("a CA certificate re-issued with the same key finds the CRL that key signed") {
