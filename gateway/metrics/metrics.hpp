@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "gateway/audit/events.hpp"
+#include "gateway/server/routes_table.hpp"
 
 namespace gw::metrics {
 
@@ -29,9 +30,6 @@ class Metrics {
   // The event label is the audit event's name: one series per row of
   // audit::kEvents (gateway/audit/events.hpp), indexed by the enum, so no event can
   // go uncounted or be counted under another name.
-  static constexpr std::array<std::string_view, 9> kRoutes = {
-      "auth_token",     "api",     "jwks", "healthz", "readyz", "admin_revoke",
-      "admin_deny_jti", "metrics", "other"};
   // Upper bounds in seconds (le), chosen around a TLS handshake and a proxied call.
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
@@ -39,8 +37,8 @@ class Metrics {
   void count_event(audit::Event event);
   void count_handshake(bool ok);
   void count_rejected_at_accept(std::string_view why);  // "banned" | "conn_limit"
-  // `route` is one of kRoutes ("other" otherwise).
-  void observe_request(std::string_view route, double seconds);
+  // One histogram per row of server::kRoutes (gateway/server/routes_table.hpp).
+  void observe_request(server::Route route, double seconds);
 
   [[nodiscard]] std::string render(const Gauges& g) const;
 
@@ -53,7 +51,7 @@ class Metrics {
     std::atomic<std::uint64_t> count{0};
     std::atomic<std::uint64_t> sum_us{0};
   };
-  std::array<Histogram, kRoutes.size()> latency_{};
+  std::array<Histogram, server::kRoutes.size()> latency_{};
 };
 
 }  // namespace gw::metrics

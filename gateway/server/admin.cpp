@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "gateway/admin/requests.hpp"
+#include "gateway/http/target.hpp"
 #include "gateway/server/trust_policy.hpp"
 
 namespace gw::server {
@@ -78,9 +79,9 @@ http::Response deny_jti(Services& svc, const http::Request& req, const Client& c
 }  // namespace
 
 http::Response admin(Services& svc, const Snapshot& snap, http::Request& req, const Client& c) {
-  const std::string_view path = req.target().substr(0, req.target().find('?'));
-  const bool is_revoke = path == "/admin/revoke";
-  if (!is_revoke && path != "/admin/deny-jti") return http::error(status::not_found, "not found");
+  const Route route = classify(http::target_path(req.target()));
+  if (guard(route) != Guard::admin_cert) return http::error(status::not_found, "not found");
+  const bool is_revoke = route == Route::admin_revoke;
   if (!c.peer.has_cert) return deny(svc, c, "no client certificate");
   const auto& ous = c.peer.ous;
   if (std::find(ous.begin(), ous.end(), svc.cfg.trust.admin_ou) == ous.end()) {
@@ -89,7 +90,7 @@ http::Response admin(Services& svc, const Snapshot& snap, http::Request& req, co
   // The same decision as /auth/token and /api/*: every certificate of the admin's chain
   // against the CRLs and the deny list, and fresh CRLs (issue 9 item 5).
   const revocation::Decision trust = decide(svc, snap, {c.peer.chain, {}});
-  if (!trust.trusted()) return refuse(svc, Route::admin, trust, about(c));
+  if (!trust.trusted()) return refuse(svc, Guard::admin_cert, trust, about(c));
   if (req.method() != bhttp::verb::post) return http::error(status::method_not_allowed, "use POST");
   return is_revoke ? revoke(svc, req, c) : deny_jti(svc, req, c);
 }

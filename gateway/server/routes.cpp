@@ -56,7 +56,8 @@ http::Response issue_token(Services& svc, const Snapshot& snap, const Client& c)
   }
   if (!c.peer.has_cert) return refuse_token(svc, c, Event::auth_no_cert, "no client certificate");
   const revocation::Decision trust = decide(svc, snap, {c.peer.chain, {}});
-  if (!trust.trusted()) return refuse(svc, Route::token, trust, record(Event::cert_revoked, c));
+  if (!trust.trusted())
+    return refuse(svc, Guard::device_cert, trust, record(Event::cert_revoked, c));
   const auto& ous = c.peer.ous;
   if (std::find(ous.begin(), ous.end(), svc.cfg.trust.device_ou) == ous.end()) {
     return refuse_token(svc, c, Event::cert_ou_mismatch, "subject OU is not the device OU");
@@ -130,7 +131,7 @@ asio::awaitable<http::Response> api(Services& svc, const Snapshot& snap, http::R
   if (!v.claims.kid.empty()) r.kid = v.claims.kid;
   if (!v.claims.jti.empty()) r.jti = v.claims.jti;
   if (!v.reason.empty()) r.reason = v.reason;
-  if (!v.trust.trusted()) co_return refuse(svc, Route::api, v.trust, std::move(r));
+  if (!v.trust.trusted()) co_return refuse(svc, Guard::bearer, v.trust, std::move(r));
   if (!v.ok()) {
     svc.report(std::move(r));
     co_return http::invalid_token(audit::name(v.event));
@@ -181,21 +182,34 @@ asio::awaitable<http::Response> route(Services& svc, http::Request& req, const C
   if (const auto problem = http::target_problem(req.target())) {
     co_return http::error(status::bad_request, *problem);
   }
-  const std::string_view path = http::target_path(req.target());
-  if (path.starts_with("/api/")) co_return co_await api(svc, *snap, req, client);
-  if (path == "/auth/token") {
-    if (req.method() != verb::post) co_return http::error(status::method_not_allowed, "use POST");
-    co_return issue_token(svc, *snap, client);
-  }
   const bool get = req.method() == verb::get || req.method() == verb::head;
-  if (path == "/.well-known/jwks.json" && get) {
-    http::Response res = http::json_response(status::ok, snap->keys->jwks());
-    res.set(bhttp::field::cache_control, "max-age=60");
-    co_return res;
+  switch (classify(http::target_path(req.target()))) {
+    case Route::api:
+      co_return co_await api(svc, *snap, req, client);
+    case Route::auth_token:
+      if (req.method() != verb::post) co_return http::error(status::method_not_allowed, "use POST");
+      co_return issue_token(svc, *snap, client);
+    case Route::jwks:
+      if (get) {
+        http::Response res = http::json_response(status::ok, snap->keys->jwks());
+        res.set(bhttp::field::cache_control, "max-age=60");
+        co_return res;
+      }
+      break;
+    case Route::admin_revoke:
+    case Route::admin_deny_jti:
+      co_return admin(svc, *snap, req, client);
+    case Route::healthz:
+      if (get) co_return http::json_response(status::ok, {{"status", "ok"}});
+      break;
+    case Route::readyz:
+      if (get) co_return ready(svc, *snap);
+      break;
+    case Route::metrics:  // served by the metrics listener only
+    case Route::other:
+    case Route::count_:
+      break;
   }
-  if (path.starts_with("/admin/")) co_return admin(svc, *snap, req, client);
-  if (path == "/healthz" && get) co_return http::json_response(status::ok, {{"status", "ok"}});
-  if (path == "/readyz" && get) co_return ready(svc, *snap);
   co_return http::error(status::not_found, "not found");
 }
 

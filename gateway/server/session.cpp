@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "gateway/http/request_reader.hpp"
+#include "gateway/http/target.hpp"
 #include "gateway/server/routes.hpp"
 
 namespace gw::server {
@@ -24,18 +25,6 @@ namespace bhttp = beast::http;
 using asio::redirect_error;
 using asio::use_awaitable;
 using std::chrono::seconds;
-
-// The fixed route labels of the metrics (gw::metrics::Metrics::kRoutes).
-std::string_view route_name(std::string_view path) {
-  if (path.starts_with("/api/")) return "api";
-  if (path == "/auth/token") return "auth_token";
-  if (path == "/.well-known/jwks.json") return "jwks";
-  if (path == "/healthz") return "healthz";
-  if (path == "/readyz") return "readyz";
-  if (path == "/admin/revoke") return "admin_revoke";
-  if (path == "/admin/deny-jti") return "admin_deny_jti";
-  return "other";
-}
 
 }  // namespace
 
@@ -155,7 +144,7 @@ http::Response Session::answer_refusal(const http::RequestReader& reader) const 
 
 asio::awaitable<http::Response> Session::answer(http::Request& req, const Client& client) {
   const auto started = std::chrono::steady_clock::now();
-  const std::string_view route_kind = route_name(req.target().substr(0, req.target().find('?')));
+  const Route route_kind = classify(http::target_path(req.target()));
   http::Response res;
   try {
     res = co_await route(svc_, req, client);

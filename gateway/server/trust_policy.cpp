@@ -15,34 +15,38 @@ using enum Shape;
 // Revoked and denied are the client's problem; stale and missing CRLs are ours (503),
 // on every route. Ban points follow from each event's row in audit::kEvents.
 constexpr std::array kRefusals{
-    Refusal{Route::token, Verdict::revoked, Event::cert_revoked, unauthorized},
-    Refusal{Route::token, Verdict::denied, Event::cert_revoked, unauthorized},
-    Refusal{Route::token, Verdict::stale, Event::crl_stale, unavailable},
-    Refusal{Route::token, Verdict::no_crl, Event::crl_stale, unavailable},
-    Refusal{Route::api, Verdict::revoked, Event::jwt_revoked, invalid_token},
-    Refusal{Route::api, Verdict::denied, Event::jwt_revoked, invalid_token},
-    Refusal{Route::api, Verdict::stale, Event::crl_stale, unavailable},
-    Refusal{Route::api, Verdict::no_crl, Event::crl_stale, unavailable},
-    Refusal{Route::admin, Verdict::revoked, Event::admin_denied, forbidden},
-    Refusal{Route::admin, Verdict::denied, Event::admin_denied, forbidden},
-    Refusal{Route::admin, Verdict::stale, Event::crl_stale, unavailable},
-    Refusal{Route::admin, Verdict::no_crl, Event::crl_stale, unavailable},
+    Refusal{Guard::device_cert, Verdict::revoked, Event::cert_revoked, unauthorized},
+    Refusal{Guard::device_cert, Verdict::denied, Event::cert_revoked, unauthorized},
+    Refusal{Guard::device_cert, Verdict::stale, Event::crl_stale, unavailable},
+    Refusal{Guard::device_cert, Verdict::no_crl, Event::crl_stale, unavailable},
+    Refusal{Guard::bearer, Verdict::revoked, Event::jwt_revoked, invalid_token},
+    Refusal{Guard::bearer, Verdict::denied, Event::jwt_revoked, invalid_token},
+    Refusal{Guard::bearer, Verdict::stale, Event::crl_stale, unavailable},
+    Refusal{Guard::bearer, Verdict::no_crl, Event::crl_stale, unavailable},
+    Refusal{Guard::admin_cert, Verdict::revoked, Event::admin_denied, forbidden},
+    Refusal{Guard::admin_cert, Verdict::denied, Event::admin_denied, forbidden},
+    Refusal{Guard::admin_cert, Verdict::stale, Event::crl_stale, unavailable},
+    Refusal{Guard::admin_cert, Verdict::no_crl, Event::crl_stale, unavailable},
 };
 
 constexpr int kRetryAfter = 60;
 
 }  // namespace
 
-const Refusal& refusal_for(Route route, Verdict verdict) {
+const Refusal& refusal_for(Guard guard, Verdict verdict) {
   for (const auto& row : kRefusals) {
-    if (row.route == route && row.verdict == verdict) return row;
+    if (row.guard == guard && row.verdict == verdict) return row;
   }
-  // good has no row; callers only ask for refusals. Fail closed all the same.
-  return kRefusals[static_cast<std::size_t>(route) * 4];
+  // good (and Guard::none) has no row; callers only ask for refusals. Fail closed all
+  // the same, with the strictest answer.
+  for (const auto& row : kRefusals) {
+    if (row.guard == guard) return row;
+  }
+  return kRefusals[0];
 }
 
-http::Response refuse(Services& svc, Route route, const revocation::Decision& d, audit::Record r) {
-  const Refusal& row = refusal_for(route, d.verdict);
+http::Response refuse(Services& svc, Guard guard, const revocation::Decision& d, audit::Record r) {
+  const Refusal& row = refusal_for(guard, d.verdict);
   r.event = row.event;
   r.reason = d.reason;
   svc.report(std::move(r));

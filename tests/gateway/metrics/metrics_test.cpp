@@ -13,8 +13,8 @@ TEST_CASE("metrics render in Prometheus text format with fixed label sets") {
   m.count_event(gw::audit::Event::token_issued);
   m.count_event(gw::audit::Event::token_issued);
   m.count_handshake(false);
-  m.observe_request("auth_token", 0.003);
-  m.observe_request("weird route", 7.0);
+  m.observe_request(gw::server::Route::auth_token, 0.003);
+  m.observe_request(gw::server::Route::other, 7.0);
   gw::metrics::Gauges g;
   g.connections_active = 3;
   g.crl_seconds_to_next_update = 3600.5;
