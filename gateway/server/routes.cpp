@@ -65,12 +65,11 @@ http::Response issue_token(Services& svc, const Snapshot& snap, const Client& c)
   if (!pki::x509::is_valid_device_id(c.peer.device_id)) {
     return refuse_token(svc, c, Event::cert_ou_mismatch, "subject CN is not a valid device id");
   }
-  const auto issued =
-      jwt::issue(*snap.keys, svc.cfg.jwt, {c.peer.device_id, c.peer.serial, c.peer.x5t}, now);
+  const auto issued = jwt::issue(*snap.keys, svc.cfg.jwt, jwt::claims_for(c.peer), now);
   if (!issued) return http::error(status::internal_server_error, "signing failed");
   audit::Record r = record(Event::token_issued, c);
   r.kid = issued->kid;
-  r.jti = issued->jti;
+  r.jti = issued->claims.jti;
   svc.report(std::move(r));
   return http::json_response(status::ok, {{"access_token", issued->token},
                                           {"token_type", "Bearer"},
@@ -91,6 +90,7 @@ std::string_view bearer_token(const http::Request& req) {
 struct ApiVerdict {
   Event event;  // the JWT outcome: jwt_ok or the failing check
   std::string reason;
+  std::string kid;  // of the key that verified the token
   jwt::Claims claims;
   revocation::Decision trust;  // when not trusted, the trust table answers
   bool accepted = false;       // every check passed
@@ -101,23 +101,26 @@ ApiVerdict check_api(Services& svc, const Snapshot& snap, const http::Request& r
                      const Client& c) {
   const auto now = pki::now_unix();
   const std::string_view token = bearer_token(req);
-  if (token.empty()) return {Event::jwt_missing, "no bearer token", {}, {}};
+  if (token.empty()) return {Event::jwt_missing, "no bearer token", {}, {}, {}};
   jwt::Verdict v = jwt::validate(token, *snap.keys, svc.cfg.jwt, now);
-  if (!v.ok()) return {v.event, std::move(v.reason), std::move(v.claims), {}};
+  if (!v.ok()) return {v.event, std::move(v.reason), std::move(v.kid), std::move(v.claims), {}};
   // The chain (when a certificate is presented) and the token's serial, in one decision.
   revocation::Decision trust =
       decide(svc, snap, {c.peer.has_cert ? c.peer.chain : nullptr, v.claims.serial});
-  if (!trust.trusted()) return {Event::jwt_revoked, "", std::move(v.claims), std::move(trust)};
+  if (!trust.trusted())
+    return {Event::jwt_revoked, "", std::move(v.kid), std::move(v.claims), std::move(trust)};
   if (svc.deny.jti_denied(v.claims.jti, now)) {
-    return {Event::jwt_revoked, "jti denied by an admin", std::move(v.claims), {}};
+    return {
+        Event::jwt_revoked, "jti denied by an admin", std::move(v.kid), std::move(v.claims), {}};
   }
   if (svc.cfg.jwt.bind_to_cert && (!c.peer.has_cert || !pki::equal_ct(c.peer.x5t, v.claims.x5t))) {
     return {Event::jwt_cert_mismatch,
             c.peer.has_cert ? "client certificate is not the token's cnf" : "no client certificate",
+            std::move(v.kid),
             std::move(v.claims),
             {}};
   }
-  return {Event::jwt_ok, "", std::move(v.claims), {}, true};
+  return {Event::jwt_ok, "", std::move(v.kid), std::move(v.claims), {}, true};
 }
 
 asio::awaitable<http::Response> api(Services& svc, const Snapshot& snap, http::Request& req,
@@ -128,7 +131,7 @@ asio::awaitable<http::Response> api(Services& svc, const Snapshot& snap, http::R
   r.remote_ip = c.ip;
   if (!v.claims.sub.empty()) r.device_id = v.claims.sub;
   if (!v.claims.serial.empty()) r.serial = v.claims.serial;
-  if (!v.claims.kid.empty()) r.kid = v.claims.kid;
+  if (!v.kid.empty()) r.kid = v.kid;
   if (!v.claims.jti.empty()) r.jti = v.claims.jti;
   if (!v.reason.empty()) r.reason = v.reason;
   if (!v.trust.trusted()) co_return refuse(svc, Guard::bearer, v.trust, std::move(r));
