@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "gateway/admin/requests.hpp"
 #include "gateway/http/target.hpp"
+#include "gateway/log/log.hpp"
 #include "gateway/server/trust_policy.hpp"
 
 namespace gw::server {
@@ -36,7 +37,7 @@ http::Response deny(Services& svc, const Client& c, std::string reason) {
 
 http::Response persisted_failure(const pki::Error& e) {
   // Not persisted means not applied: the admin must retry.
-  std::fprintf(stderr, "iot-gateway: deny list: %s\n", e.what());
+  log::line(std::string("deny list: ") + e.what());
   return http::error(status::internal_server_error, "could not persist the deny list");
 }
 

@@ -10,11 +10,11 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
-#include <cstdio>
 #include <thread>
 #include <vector>
 
 #include "core/error.hpp"
+#include "gateway/log/log.hpp"
 #include "gateway/server/session.hpp"
 
 namespace gw::server {
@@ -28,7 +28,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 void log_line(const std::string& s) {
-  std::fprintf(stderr, "iot-gateway: %s\n", s.c_str());
+  log::line(s);
 }
 
 // Spawned control coroutines report an escaped exception and keep the process alive.

@@ -4,11 +4,11 @@
 #include <systemd/sd-daemon.h>
 
 #include <chrono>
-#include <cstdio>
 #include <optional>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "gateway/log/log.hpp"
 #include "gateway/revocation/chain.hpp"
 #include "gateway/tls/context.hpp"
 
@@ -24,7 +24,7 @@ std::string crl_summary(const revocation::RevocationSet& s) {
 }
 
 void warn(const std::string& what) {
-  std::fprintf(stderr, "iot-gateway: %s\n", what.c_str());
+  log::line(what);
 }
 
 }  // namespace

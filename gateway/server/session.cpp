@@ -9,11 +9,11 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <cstdio>
 
 #include "core/error.hpp"
 #include "gateway/http/request_reader.hpp"
 #include "gateway/http/target.hpp"
+#include "gateway/log/log.hpp"
 #include "gateway/server/routes.hpp"
 
 namespace gw::server {
@@ -51,7 +51,7 @@ void Session::start(std::shared_ptr<Session> s) {
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      std::fprintf(stderr, "iot-gateway: connection ended by an internal error: %s\n", ex.what());
+      log::line(std::string("connection ended by an internal error: ") + ex.what());
     }
   });
 }
@@ -149,7 +149,7 @@ asio::awaitable<http::Response> Session::answer(http::Request& req, const Client
   try {
     res = co_await route(svc_, req, client);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "iot-gateway: request failed: %s\n", e.what());
+    log::line(std::string("request failed: ") + e.what());
     res = http::error(bhttp::status::internal_server_error, "internal error");
   }
   svc_.metrics.observe_request(
