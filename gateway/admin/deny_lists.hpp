@@ -5,9 +5,16 @@
 // fsync + rename) before the request is answered, and loaded at start, so an
 // emergency revocation survives a restart (seed residual risk "in-memory revocation
 // list is lost on restart").
+//
+// Readers (every /api request, every trust decision) never wait for a write: each list
+// is an immutable snapshot behind a shared_ptr, copied under a lock held only for the
+// pointer copy. A writer (serialised by its own mutex) copies the list, adds the entry,
+// writes and fsyncs the whole file from that copy, and only then swaps the pointer in;
+// the old snapshot is freed by the writer, not by a reader.
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -46,16 +53,24 @@ class DenyLists {
   static constexpr std::size_t kMaxEntries = 1'000'000;  // bounded even under a rogue admin
 
  private:
-  void save_serials() const;
-  void save_jtis() const;
+  using Serials = std::map<std::string, SerialEntry, std::less<>>;
+  using Jtis = std::map<std::string, std::int64_t, std::less<>>;  // jti → exp
+  void save_serials(const Serials& serials) const;
+  void save_jtis(const Jtis& jtis) const;
+  [[nodiscard]] std::shared_ptr<const Serials> serials() const;
+  [[nodiscard]] std::shared_ptr<const Jtis> jtis() const;
+  // Publishes `next` and frees the previous snapshot here, on the writer's thread.
+  template <class T>
+  void publish(std::shared_ptr<const T>& slot, std::shared_ptr<const T> next);
   [[nodiscard]] bool jti_live(std::int64_t exp, std::int64_t now) const {
     return exp > INT64_MAX - leeway_ || now < exp + leeway_;  // no signed overflow
   }
   std::filesystem::path dir_;
   std::int64_t leeway_ = 0;
-  mutable std::mutex mu_;
-  std::map<std::string, SerialEntry, std::less<>> serials_;
-  std::map<std::string, std::int64_t, std::less<>> jtis_;  // jti → exp
+  std::mutex write_mu_;         // one writer at a time: copy, persist, publish
+  mutable std::mutex snap_mu_;  // held only to copy or swap a pointer
+  std::shared_ptr<const Serials> serials_;
+  std::shared_ptr<const Jtis> jtis_;
 };
 
 }  // namespace gw::admin

@@ -17,6 +17,7 @@
 #include "core/encoding.hpp"
 #include "core/error.hpp"
 #include "gateway/audit/verify.hpp"
+#include "gateway/log/log.hpp"
 
 namespace gw::audit {
 namespace {
@@ -142,9 +143,10 @@ std::string render(const Record& r, std::int64_t unix_millis, std::uint64_t seq,
   out.append("{\"ts\":\"").append(pki::rfc3339_ms(unix_millis)).append("\"");
   out.append(",\"seq\":").append(std::to_string(seq));
   out.append(",\"prev\":\"").append(prev_hex).append("\"");
-  out.append(",\"event\":").append(quoted(r.event));
-  out.append(",\"outcome\":\"").append(r.success ? "success" : "failure").append("\"");
-  out.append(",\"remote_ip\":").append(quoted(r.remote_ip));
+  out.append(",\"event\":\"").append(name(r.event)).append("\"");
+  out.append(",\"outcome\":\"").append(success(r.event) ? "success" : "failure").append("\"");
+  // An event without a client never names one, whatever the caller filled in.
+  out.append(",\"remote_ip\":").append(quoted(names_client(r.event) ? r.remote_ip : ""));
   add(out, "device_id", r.device_id);
   add(out, "serial", r.serial);
   add(out, "kid", r.kid);
@@ -238,7 +240,7 @@ void AuditLog::run() {
       try {
         open_file();
       } catch (const pki::Error& e) {
-        std::fprintf(stderr, "iot-gateway: %s; keeping the old file\n", e.what());
+        log::line(std::string(e.what()) + "; keeping the old file");
       }
     }
     write_batch(batch);
@@ -249,8 +251,7 @@ void AuditLog::run() {
 void AuditLog::write_batch(std::deque<Record>& batch) {
   const std::uint64_t dropped = dropped_.load();
   if (dropped != dropped_reported_) {
-    std::fprintf(stderr, "iot-gateway: audit queue full: %llu records dropped in total\n",
-                 static_cast<unsigned long long>(dropped));
+    log::line("audit queue full: " + std::to_string(dropped) + " records dropped in total");
     dropped_reported_ = dropped;
   }
   std::string out;
@@ -259,7 +260,7 @@ void AuditLog::write_batch(std::deque<Record>& batch) {
     recover(out);
     if (!out.empty()) {
       ++records;
-      if (observer_) observer_(event::kAuditTailRepaired);
+      if (observer_) observer_(Event::audit_tail_repaired);
     }
   }
   // The chain state advances only once the bytes are in the file: a failed write
@@ -276,9 +277,9 @@ void AuditLog::write_batch(std::deque<Record>& batch) {
     const int err = errno;
     write_failures_.fetch_add(records);
     recover_ = true;  // a partial write may have left a torn line
-    std::fprintf(
-        stderr, "iot-gateway: audit log write failed (%s): %zu records lost, %llu in total\n",
-        std::strerror(err), records, static_cast<unsigned long long>(write_failures_.load()));
+    log::line(std::string("audit log write failed (") + std::strerror(err) +
+              "): " + std::to_string(records) + " records lost, " +
+              std::to_string(write_failures_.load()) + " in total");
     return;
   }
   seq_ = seq;
@@ -296,14 +297,13 @@ void AuditLog::recover(std::string& out) {
   prev_ = t.prev;
   if (t.torn.empty()) return;
   Record r;
-  r.event = event::kAuditTailRepaired;
+  r.event = Event::audit_tail_repaired;
   r.reason = t.torn;
   if (t.needs_newline) out.push_back('\n');
   const std::string line = render(r, now_millis(), ++seq_, prev_);
   prev_ = pki::sha256_hex(line);
   out.append(line).append("\n");
-  std::fprintf(stderr, "iot-gateway: audit log %s: torn tail repaired: %s\n", path_.c_str(),
-               t.torn.c_str());
+  log::line("audit log " + path_.string() + ": torn tail repaired: " + t.torn);
 }
 
 }  // namespace gw::audit

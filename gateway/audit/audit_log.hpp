@@ -17,44 +17,14 @@
 #include <utility>
 
 #include "core/handles.hpp"
+#include "gateway/audit/events.hpp"
 
 namespace gw::audit {
 
-// Event names are the contract (SPEC §5); fail2ban filters match them.
-namespace event {
-inline constexpr const char* kTokenIssued = "TOKEN_ISSUED";
-inline constexpr const char* kAuthNoCert = "AUTH_NO_CERT";
-inline constexpr const char* kTlsHandshakeFailed = "TLS_HANDSHAKE_FAILED";
-inline constexpr const char* kCertRevoked = "CERT_REVOKED";
-inline constexpr const char* kCertOuMismatch = "CERT_OU_MISMATCH";
-inline constexpr const char* kJwtOk = "JWT_OK";
-inline constexpr const char* kJwtMissing = "JWT_MISSING";
-inline constexpr const char* kJwtMalformed = "JWT_MALFORMED";
-inline constexpr const char* kJwtBadAlg = "JWT_BAD_ALG";
-inline constexpr const char* kJwtUnknownKid = "JWT_UNKNOWN_KID";
-inline constexpr const char* kJwtBadSignature = "JWT_BAD_SIGNATURE";
-inline constexpr const char* kJwtExpired = "JWT_EXPIRED";
-inline constexpr const char* kJwtNotYetValid = "JWT_NOT_YET_VALID";
-inline constexpr const char* kJwtBadClaims = "JWT_BAD_CLAIMS";
-inline constexpr const char* kJwtCertMismatch = "JWT_CERT_MISMATCH";
-inline constexpr const char* kJwtRevoked = "JWT_REVOKED";
-inline constexpr const char* kRateLimited = "RATE_LIMITED";
-inline constexpr const char* kIpBanned = "IP_BANNED";
-inline constexpr const char* kAdminRevoke = "ADMIN_REVOKE";
-inline constexpr const char* kAdminDenied = "ADMIN_DENIED";
-inline constexpr const char* kCrlLoaded = "CRL_LOADED";
-inline constexpr const char* kCrlRejected = "CRL_REJECTED";
-inline constexpr const char* kCrlStale = "CRL_STALE";
-// SPEC §10: the log's last line was torn (no final newline, not a record, or not
-// chained) when the gateway started or after a failed write; the fragment stays as
-// evidence and the chain continues from the last whole record. No client.
-inline constexpr const char* kAuditTailRepaired = "AUDIT_TAIL_REPAIRED";
-}  // namespace event
-
+// The outcome comes from the event's row in kEvents (events.hpp), never from the caller.
 struct Record {
-  std::string event;
-  bool success = false;
-  std::string remote_ip;  // "" for events without a peer (CRL reloads)
+  Event event = Event::audit_tail_repaired;
+  std::string remote_ip;  // "" for events without a peer (CRL reloads); see Client::none
   std::optional<std::string> device_id;
   std::optional<std::string> serial;
   std::optional<std::string> kid;
@@ -99,12 +69,14 @@ class AuditLog {
   // /readyz. The chain state only advances past records that reached the file, and the
   // next write first repairs whatever a partial write left (AUDIT_TAIL_REPAIRED).
   [[nodiscard]] std::uint64_t write_failures() const noexcept { return write_failures_.load(); }
-  // Called with the event name of every record handed to log(), dropped ones included
+  // Called with the event of every record handed to log(), dropped ones included
   // (metrics). Set before any other thread uses the log; must not block.
   // A repair written by the constructor is reported to it here, once.
-  void set_observer(std::function<void(std::string_view)> f) {
+  void set_observer(std::function<void(Event)> f) {
     observer_ = std::move(f);
-    if (observer_ && std::exchange(repaired_at_start_, false)) observer_(event::kAuditTailRepaired);
+    if (observer_ && std::exchange(repaired_at_start_, false)) {
+      observer_(Event::audit_tail_repaired);
+    }
   }
 
  private:
@@ -134,7 +106,7 @@ class AuditLog {
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> write_failures_{0};
   std::uint64_t dropped_reported_ = 0;
-  std::function<void(std::string_view)> observer_;
+  std::function<void(Event)> observer_;
   std::thread writer_;
 };
 

@@ -65,7 +65,7 @@ void Verifier::decide(const ParsedLine* next) {
   pending_.reset();
   // A repaired tear: the next record is the gateway's repair record and continues the
   // last accepted line (or anchors the chain when the tear was the first line).
-  if (next != nullptr && next->ok() && next->event == event::kAuditTailRepaired &&
+  if (next != nullptr && next->ok() && next->event == name(Event::audit_tail_repaired) &&
       (!have_last_ || (next->seq == last_seq_ + 1 && next->prev == last_hash_))) {
     result_.repaired.push_back(p.line);
     return;

@@ -6,14 +6,12 @@
 #include <vector>
 
 #include "core/encoding.hpp"
-#include "gateway/audit/audit_log.hpp"
 #include "gateway/jwt/jose.hpp"
-#include "x509/names.hpp"
 
 namespace gw::jwt {
 namespace {
 
-namespace ev = audit::event;
+using audit::Event;
 using nlohmann::json;
 
 std::string b64json(const json& j) {
@@ -49,120 +47,66 @@ std::optional<std::string> string_claim(const json& j, const char* name) {
   return it->get<std::string>();
 }
 
-// NumericDate (RFC 7519 §2): integers only; a float or a string is malformed.
-std::optional<std::int64_t> time_claim(const json& j, const char* name) {
-  const auto it = j.find(name);
-  if (it == j.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<std::int64_t>();
-}
-
-Verdict fail(const char* event, std::string reason, Claims claims = {}) {
-  return {event, std::move(reason), std::move(claims)};
-}
-
-bool audience_matches(const json& payload, const std::string& audience) {
-  const auto it = payload.find("aud");
-  if (it == payload.end()) return false;
-  if (it->is_string()) return *it == audience;
-  if (!it->is_array()) return false;
-  for (const auto& a : *it) {
-    if (a.is_string() && a == audience) return true;
-  }
-  return false;
+Verdict fail(Event event, std::string reason, std::string kid = {}, Claims claims = {}) {
+  return {event, std::move(reason), std::move(kid), std::move(claims)};
 }
 
 }  // namespace
 
 bool Verdict::ok() const {
-  return event != nullptr && std::string_view(event) == ev::kJwtOk;
+  return event == Event::jwt_ok;
 }
 
-std::optional<Issued> issue(const KeySet& keys, const config::Jwt& cfg, const Subject& subject,
+std::optional<Issued> issue(const KeySet& keys, const config::Jwt& cfg, Claims claims,
                             std::int64_t now) {
   const SigningKey& key = keys.signer();
-  const std::string jti = pki::base64url(pki::random_bytes(16));
+  claims.jti = pki::base64url(pki::random_bytes(16));
+  claims.iat = now;
+  claims.nbf = now;
+  claims.exp = now + cfg.ttl;
   const json header = {{"alg", "ES256"}, {"typ", "JWT"}, {"kid", key.kid}};
-  const json payload = {{"iss", cfg.issuer},
-                        {"sub", subject.device_id},
-                        {"aud", cfg.audience},
-                        {"iat", now},
-                        {"nbf", now},
-                        {"exp", now + cfg.ttl},
-                        {"jti", jti},
-                        {"serial", subject.serial},
-                        {"cnf", {{"x5t#S256", subject.x5t}}}};
-  const std::string signing_input = b64json(header) + "." + b64json(payload);
+  const std::string signing_input = b64json(header) + "." + b64json(to_payload(claims, cfg));
   const auto sig = es256_sign(key.key.get(), signing_input);
   if (!sig) return std::nullopt;
-  return Issued{signing_input + "." + pki::base64url(*sig), key.kid, jti, cfg.ttl};
+  return Issued{signing_input + "." + pki::base64url(*sig), key.kid, std::move(claims), cfg.ttl};
 }
 
 Verdict validate(std::string_view token, const KeySet& keys, const config::Jwt& cfg,
                  std::int64_t now) {
-  if (token.empty()) return fail(ev::kJwtMissing, "empty bearer token");
-  if (token.size() > kMaxTokenBytes) return fail(ev::kJwtMalformed, "token too long");
+  if (token.empty()) return fail(Event::jwt_missing, "empty bearer token");
+  if (token.size() > kMaxTokenBytes) return fail(Event::jwt_malformed, "token too long");
   const auto dot1 = token.find('.');
   const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
-    return fail(ev::kJwtMalformed, "not three segments");
+    return fail(Event::jwt_malformed, "not three segments");
   }
   const json header = decode_object(token.substr(0, dot1));
   const json payload = decode_object(token.substr(dot1 + 1, dot2 - dot1 - 1));
   const auto sig = pki::base64url_decode(token.substr(dot2 + 1));
   if (header.is_discarded() || payload.is_discarded() || !sig) {
-    return fail(ev::kJwtMalformed, "segment is not base64url JSON");
+    return fail(Event::jwt_malformed, "segment is not base64url JSON");
   }
-  Claims c;  // only claims covered by a verified signature reach the audit log
   // RFC 8725 §3.1: the algorithm is fixed by us, never chosen by the token.
   const auto alg = string_claim(header, "alg");
-  if (!alg || *alg != "ES256") return fail(ev::kJwtBadAlg, "alg is not ES256", c);
+  if (!alg || *alg != "ES256") return fail(Event::jwt_bad_alg, "alg is not ES256");
   const auto typ = header.find("typ");
   if (typ != header.end() && (!typ->is_string() || *typ != "JWT")) {
-    return fail(ev::kJwtMalformed, "typ is not JWT", c);
+    return fail(Event::jwt_malformed, "typ is not JWT");
   }
   const auto crit = header.find("crit");
-  if (crit != header.end()) return fail(ev::kJwtMalformed, "unsupported crit header", c);
+  if (crit != header.end()) return fail(Event::jwt_malformed, "unsupported crit header");
   const auto kid = string_claim(header, "kid");
   const SigningKey* key = kid ? keys.find(*kid) : nullptr;
-  if (key == nullptr) return fail(ev::kJwtUnknownKid, kid ? "kid not in key set" : "no kid", c);
-  c.kid = key->kid;
+  if (key == nullptr) return fail(Event::jwt_unknown_kid, kid ? "kid not in key set" : "no kid");
   if (!es256_verify(key->key.get(), token.substr(0, dot2), *sig)) {
-    return fail(ev::kJwtBadSignature, "signature does not verify", c);
+    return fail(Event::jwt_bad_signature, "signature does not verify", key->kid);
   }
-  c.sub = string_claim(payload, "sub").value_or("");
-  c.jti = string_claim(payload, "jti").value_or("");
-  c.serial = string_claim(payload, "serial").value_or("");
-  const auto exp = time_claim(payload, "exp");
-  if (!exp) return fail(ev::kJwtBadClaims, "exp missing or not an integer", c);
-  c.exp = *exp;
-  if (now >= *exp + cfg.leeway) return fail(ev::kJwtExpired, "token expired", c);
-  const auto nbf = time_claim(payload, "nbf");
-  if (payload.contains("nbf") && !nbf) return fail(ev::kJwtBadClaims, "nbf not an integer", c);
-  if (nbf && *nbf > now + cfg.leeway) return fail(ev::kJwtNotYetValid, "nbf in the future", c);
-  const auto iat = time_claim(payload, "iat");
-  if (payload.contains("iat") && !iat) return fail(ev::kJwtBadClaims, "iat not an integer", c);
-  if (iat && *iat > now + cfg.leeway) return fail(ev::kJwtNotYetValid, "iat in the future", c);
-  if (string_claim(payload, "iss") != cfg.issuer) return fail(ev::kJwtBadClaims, "wrong iss", c);
-  if (!audience_matches(payload, cfg.audience)) return fail(ev::kJwtBadClaims, "wrong aud", c);
-  if (c.sub.empty() || c.jti.empty() || c.serial.empty()) {
-    return fail(ev::kJwtBadClaims, "sub, jti or serial missing", c);
+  // Only claims covered by a verified signature reach the audit log.
+  Claims c;
+  if (auto failure = read_payload(payload, cfg, now, c)) {
+    return fail(failure->event, std::move(failure->reason), key->kid, std::move(c));
   }
-  // sub becomes the backend's X-Device-ID: the device-id alphabet (SPEC §3) holds
-  // whoever signed it, so no CR/LF, comma or space can reach a header.
-  if (!pki::x509::is_valid_device_id(c.sub)) {
-    c.sub.clear();
-    return fail(ev::kJwtBadClaims, "sub is not a valid device id", c);
-  }
-  if (c.serial.size() > 64 || c.serial.find_first_not_of("0123456789ABCDEF") != std::string::npos) {
-    c.serial.clear();
-    return fail(ev::kJwtBadClaims, "serial is not uppercase hex", c);
-  }
-  const auto cnf = payload.find("cnf");
-  if (cnf == payload.end() || !cnf->is_object() || !string_claim(*cnf, "x5t#S256")) {
-    return fail(ev::kJwtBadClaims, "cnf.x5t#S256 missing", c);
-  }
-  c.x5t = string_claim(*cnf, "x5t#S256").value();
-  return {ev::kJwtOk, "", std::move(c)};
+  return {Event::jwt_ok, "", key->kid, std::move(c)};
 }
 
 }  // namespace gw::jwt

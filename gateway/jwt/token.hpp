@@ -8,50 +8,38 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/audit/events.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/jwt/claims.hpp"
 #include "gateway/jwt/key_set.hpp"
 
 namespace gw::jwt {
 
 inline constexpr std::size_t kMaxTokenBytes = 4096;
 
-struct Subject {
-  std::string device_id;
-  std::string serial;  // uppercase hex
-  std::string x5t;     // base64url SHA-256 of the certificate DER (RFC 8705 §3.1)
-};
-
 struct Issued {
   std::string token;
   std::string kid;
-  std::string jti;
+  Claims claims;  // as signed: jti, iat, nbf and exp filled in
   std::int64_t expires_in = 0;
 };
 
-// Signs a token with the set's newest key; nullopt if signing fails.
-[[nodiscard]] std::optional<Issued> issue(const KeySet& keys, const config::Jwt& cfg,
-                                          const Subject& subject, std::int64_t now);
-
-struct Claims {
-  std::string kid;
-  std::string sub;
-  std::string serial;
-  std::string jti;
-  std::string x5t;
-  std::int64_t exp = 0;
-};
+// Signs a token for `claims` (sub, serial, x5t: claims_for(peer)) with the set's newest
+// key, setting jti, iat, nbf and exp; nullopt if signing fails.
+[[nodiscard]] std::optional<Issued> issue(const KeySet& keys, const config::Jwt& cfg, Claims claims,
+                                          std::int64_t now);
 
 struct Verdict {
-  const char* event = nullptr;  // audit event name; JWT_OK when valid
-  std::string reason;           // for the audit record, never the token itself
-  Claims claims;                // filled as far as parsing got (kid, sub, jti …)
+  // jwt_ok when valid, else the failed check.
+  audit::Event event = audit::Event::jwt_malformed;
+  std::string reason;  // for the audit record, never the token itself
+  std::string kid;     // the verifying key's id, once it was found
+  Claims claims;       // filled as far as parsing got (sub, jti …), after the signature
   [[nodiscard]] bool ok() const;
 };
 
 // Checks, in order: shape (3 base64url segments, JSON objects), alg == ES256 exactly,
-// typ, kid in the key set, signature, exp (required) / nbf with leeway, iss, aud and the
-// presence of sub, jti, serial and cnf.x5t#S256; sub must be a device id (SPEC §3) and
-// serial uppercase hex, since sub becomes the backend's X-Device-ID.
+// typ, kid in the key set, signature, then the claims (jwt::read_payload).
 [[nodiscard]] Verdict validate(std::string_view token, const KeySet& keys, const config::Jwt& cfg,
                                std::int64_t now);
 

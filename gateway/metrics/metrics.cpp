@@ -7,11 +7,6 @@
 namespace gw::metrics {
 namespace {
 
-template <std::size_t N>
-std::size_t index_of(const std::array<std::string_view, N>& names, std::string_view name) {
-  return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
-}
-
 // Shortest form that reads back as the same double ("0.005", not "0.005000000000000001").
 std::string num(double v) {
   char buf[64];
@@ -30,9 +25,8 @@ void sample(std::string& out, const std::string& name_and_labels, double v) {
 
 }  // namespace
 
-void Metrics::count_event(std::string_view event) {
-  const std::size_t i = std::min(index_of(kEvents, event), kOther);
-  events_[i].fetch_add(1, std::memory_order_relaxed);
+void Metrics::count_event(audit::Event event) {
+  events_[static_cast<std::size_t>(event)].fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::count_handshake(bool ok) {
@@ -43,9 +37,8 @@ void Metrics::count_rejected_at_accept(std::string_view why) {
   accept_rejects_[why == "banned" ? 0 : 1].fetch_add(1, std::memory_order_relaxed);
 }
 
-void Metrics::observe_request(std::string_view route, double seconds) {
-  const std::size_t r = std::min(index_of(kRoutes, route), kRoutes.size() - 1);
-  Histogram& h = latency_[r];
+void Metrics::observe_request(server::Route route, double seconds) {
+  Histogram& h = latency_[static_cast<std::size_t>(route)];
   for (std::size_t b = 0; b < kBuckets.size(); ++b) {
     if (seconds <= kBuckets[b]) {
       h.buckets[b].fetch_add(1, std::memory_order_relaxed);
@@ -61,10 +54,10 @@ std::string Metrics::render(const Gauges& g) const {
   std::string out;
   out.reserve(16384);
   header(out, "iot_gateway_auth_events_total", "counter", "Audit events by name.");
-  for (std::size_t i = 0; i <= kOther; ++i) {
-    const std::string_view name = i < kEvents.size() ? kEvents[i] : "OTHER";
-    sample(out, "iot_gateway_auth_events_total{event=\"" + std::string(name) + "\"}",
-           static_cast<double>(events_[i].load(std::memory_order_relaxed)));
+  for (const audit::EventInfo& row : audit::kEvents) {
+    sample(out, "iot_gateway_auth_events_total{event=\"" + std::string(row.name) + "\"}",
+           static_cast<double>(
+               events_[static_cast<std::size_t>(row.event)].load(std::memory_order_relaxed)));
   }
   header(out, "iot_gateway_tls_handshakes_total", "counter", "TLS handshakes by result.");
   sample(out, "iot_gateway_tls_handshakes_total{result=\"ok\"}",
@@ -79,9 +72,9 @@ std::string Metrics::render(const Gauges& g) const {
          static_cast<double>(accept_rejects_[1].load()));
 
   header(out, "iot_gateway_request_duration_seconds", "histogram", "Request latency by route.");
-  for (std::size_t r = 0; r < kRoutes.size(); ++r) {
-    const Histogram& h = latency_[r];
-    const std::string route = "route=\"" + std::string(kRoutes[r]) + "\"";
+  for (const server::RouteInfo& row : server::kRoutes) {
+    const Histogram& h = latency_[static_cast<std::size_t>(row.route)];
+    const std::string route = "route=\"" + std::string(row.label) + "\"";
     std::uint64_t cumulative = 0;
     for (std::size_t b = 0; b < kBuckets.size(); ++b) {
       cumulative += h.buckets[b].load(std::memory_order_relaxed);

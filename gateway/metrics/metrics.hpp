@@ -9,6 +9,9 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/audit/events.hpp"
+#include "gateway/server/routes_table.hpp"
+
 namespace gw::metrics {
 
 // Values read at scrape time from the parts of the gateway that own them.
@@ -24,34 +27,23 @@ struct Gauges {
 
 class Metrics {
  public:
-  // The audit event names of SPEC §5; anything else counts as "OTHER".
-  static constexpr std::array<std::string_view, 24> kEvents = {
-      "TOKEN_ISSUED",      "AUTH_NO_CERT",      "TLS_HANDSHAKE_FAILED",
-      "CERT_REVOKED",      "CERT_OU_MISMATCH",  "JWT_OK",
-      "JWT_MISSING",       "JWT_MALFORMED",     "JWT_BAD_ALG",
-      "JWT_UNKNOWN_KID",   "JWT_BAD_SIGNATURE", "JWT_EXPIRED",
-      "JWT_NOT_YET_VALID", "JWT_BAD_CLAIMS",    "JWT_CERT_MISMATCH",
-      "JWT_REVOKED",       "RATE_LIMITED",      "IP_BANNED",
-      "ADMIN_REVOKE",      "ADMIN_DENIED",      "CRL_LOADED",
-      "CRL_REJECTED",      "CRL_STALE",         "AUDIT_TAIL_REPAIRED"};
-  static constexpr std::array<std::string_view, 9> kRoutes = {
-      "auth_token",     "api",     "jwks", "healthz", "readyz", "admin_revoke",
-      "admin_deny_jti", "metrics", "other"};
+  // The event label is the audit event's name: one series per row of
+  // audit::kEvents (gateway/audit/events.hpp), indexed by the enum, so no event can
+  // go uncounted or be counted under another name.
   // Upper bounds in seconds (le), chosen around a TLS handshake and a proxied call.
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
 
-  void count_event(std::string_view event);
+  void count_event(audit::Event event);
   void count_handshake(bool ok);
   void count_rejected_at_accept(std::string_view why);  // "banned" | "conn_limit"
-  // `route` is one of kRoutes ("other" otherwise).
-  void observe_request(std::string_view route, double seconds);
+  // One histogram per row of server::kRoutes (gateway/server/routes_table.hpp).
+  void observe_request(server::Route route, double seconds);
 
   [[nodiscard]] std::string render(const Gauges& g) const;
 
  private:
-  static constexpr std::size_t kOther = kEvents.size();
-  std::array<std::atomic<std::uint64_t>, kEvents.size() + 1> events_{};
+  std::array<std::atomic<std::uint64_t>, audit::kEvents.size()> events_{};
   std::array<std::atomic<std::uint64_t>, 2> handshakes_{};      // ok, failed
   std::array<std::atomic<std::uint64_t>, 2> accept_rejects_{};  // banned, conn_limit
   struct Histogram {
@@ -59,7 +51,7 @@ class Metrics {
     std::atomic<std::uint64_t> count{0};
     std::atomic<std::uint64_t> sum_us{0};
   };
-  std::array<Histogram, kRoutes.size()> latency_{};
+  std::array<Histogram, server::kRoutes.size()> latency_{};
 };
 
 }  // namespace gw::metrics

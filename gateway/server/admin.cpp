@@ -6,12 +6,14 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "gateway/admin/requests.hpp"
+#include "gateway/http/target.hpp"
+#include "gateway/log/log.hpp"
 #include "gateway/server/trust_policy.hpp"
 
 namespace gw::server {
 namespace {
 
-namespace ev = audit::event;
+using audit::Event;
 namespace bhttp = boost::beast::http;
 using bhttp::status;
 
@@ -27,15 +29,15 @@ audit::Record about(const Client& c) {
 
 http::Response deny(Services& svc, const Client& c, std::string reason) {
   audit::Record r = about(c);
-  r.event = ev::kAdminDenied;
+  r.event = Event::admin_denied;
   r.reason = std::move(reason);
-  svc.fail(std::move(r));
-  return http::error(status::forbidden, ev::kAdminDenied);
+  svc.report(std::move(r));
+  return http::error(status::forbidden, audit::name(Event::admin_denied));
 }
 
 http::Response persisted_failure(const pki::Error& e) {
   // Not persisted means not applied: the admin must retry.
-  std::fprintf(stderr, "iot-gateway: deny list: %s\n", e.what());
+  log::line(std::string("deny list: ") + e.what());
   return http::error(status::internal_server_error, "could not persist the deny list");
 }
 
@@ -50,11 +52,10 @@ http::Response revoke(Services& svc, const http::Request& req, const Client& c) 
     return persisted_failure(e);
   }
   audit::Record r = about(c);
-  r.event = ev::kAdminRevoke;
-  r.success = true;
+  r.event = Event::admin_revoke;
   r.serial = body->serial;
   r.reason = "revoked by " + c.peer.device_id + " (" + c.peer.serial + "): " + body->reason;
-  svc.audit.log(std::move(r));
+  svc.report(std::move(r));
   return http::json_response(status::ok, {{"serial", body->serial}, {"status", "revoked"}});
 }
 
@@ -68,21 +69,20 @@ http::Response deny_jti(Services& svc, const http::Request& req, const Client& c
     return persisted_failure(e);
   }
   audit::Record r = about(c);
-  r.event = ev::kAdminRevoke;
-  r.success = true;
+  r.event = Event::admin_revoke;
   r.jti = body->jti;
   r.reason = "jti denied by " + c.peer.device_id + " (" + c.peer.serial + ") until " +
              pki::rfc3339(body->exp) + " + leeway";
-  svc.audit.log(std::move(r));
+  svc.report(std::move(r));
   return http::json_response(status::ok, {{"jti", body->jti}, {"status", "denied"}});
 }
 
 }  // namespace
 
 http::Response admin(Services& svc, const Snapshot& snap, http::Request& req, const Client& c) {
-  const std::string_view path = req.target().substr(0, req.target().find('?'));
-  const bool is_revoke = path == "/admin/revoke";
-  if (!is_revoke && path != "/admin/deny-jti") return http::error(status::not_found, "not found");
+  const Route route = classify(http::target_path(req.target()));
+  if (guard(route) != Guard::admin_cert) return http::error(status::not_found, "not found");
+  const bool is_revoke = route == Route::admin_revoke;
   if (!c.peer.has_cert) return deny(svc, c, "no client certificate");
   const auto& ous = c.peer.ous;
   if (std::find(ous.begin(), ous.end(), svc.cfg.trust.admin_ou) == ous.end()) {
@@ -91,7 +91,7 @@ http::Response admin(Services& svc, const Snapshot& snap, http::Request& req, co
   // The same decision as /auth/token and /api/*: every certificate of the admin's chain
   // against the CRLs and the deny list, and fresh CRLs (issue 9 item 5).
   const revocation::Decision trust = decide(svc, snap, {c.peer.chain, {}});
-  if (!trust.trusted()) return refuse(svc, Route::admin, trust, about(c));
+  if (!trust.trusted()) return refuse(svc, Guard::admin_cert, trust, about(c));
   if (req.method() != bhttp::verb::post) return http::error(status::method_not_allowed, "use POST");
   return is_revoke ? revoke(svc, req, c) : deny_jti(svc, req, c);
 }

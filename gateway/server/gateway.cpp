@@ -10,11 +10,11 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
-#include <cstdio>
 #include <thread>
 #include <vector>
 
 #include "core/error.hpp"
+#include "gateway/log/log.hpp"
 #include "gateway/server/session.hpp"
 
 namespace gw::server {
@@ -28,7 +28,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 void log_line(const std::string& s) {
-  std::fprintf(stderr, "iot-gateway: %s\n", s.c_str());
+  log::line(s);
 }
 
 // Spawned control coroutines report an escaped exception and keep the process alive.
@@ -83,7 +83,7 @@ Gateway::Gateway(config::Config cfg)
             static_cast<double>(cfg_.rate_limit.ban_duration), cfg_.rate_limit.table_size),
       deny_(cfg_.trust.state_dir, cfg_.jwt.leeway),
       ioc_(std::make_unique<asio::io_context>()) {
-  audit_.set_observer([this](std::string_view event) { metrics_.count_event(event); });
+  audit_.set_observer([this](audit::Event event) { metrics_.count_event(event); });
   bans_.set_observer([this](const limits::ClientKey& key) { conns_.close_client(key); });
   reloader_.load_initial();
   backend_ = std::make_unique<proxy::BackendPool>(*ioc_, cfg_.backend);

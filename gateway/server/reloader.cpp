@@ -4,18 +4,18 @@
 #include <systemd/sd-daemon.h>
 
 #include <chrono>
-#include <cstdio>
 #include <optional>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "gateway/log/log.hpp"
 #include "gateway/revocation/chain.hpp"
 #include "gateway/tls/context.hpp"
 
 namespace gw::server {
 namespace {
 
-namespace ev = audit::event;
+using audit::Event;
 using pki::Exit;
 
 std::string crl_summary(const revocation::RevocationSet& s) {
@@ -24,7 +24,7 @@ std::string crl_summary(const revocation::RevocationSet& s) {
 }
 
 void warn(const std::string& what) {
-  std::fprintf(stderr, "iot-gateway: %s\n", what.c_str());
+  log::line(what);
 }
 
 }  // namespace
@@ -46,10 +46,9 @@ bool Reloader::changed(const std::string& name, const Stamp& now, bool force) {
   return force || differs;
 }
 
-void Reloader::audit_crl(const char* event, bool success, std::string reason) {
+void Reloader::audit_crl(audit::Event event, std::string reason) {
   audit::Record r;
   r.event = event;
-  r.success = success;
   r.reason = std::move(reason);
   audit_.log(std::move(r));
 }
@@ -61,7 +60,7 @@ void Reloader::load_initial() {
     snap->bundle = std::move(trust.bundle);
     snap->crls = std::move(trust.crls);
   } catch (const pki::Error& e) {
-    audit_crl(ev::kCrlRejected, false, e.what());
+    audit_crl(Event::crl_rejected, e.what());
     throw pki::Error(Exit::config, e.what());
   }
   snap->keys = jwt::KeySet::load(cfg_.jwt.keys_dir);
@@ -71,7 +70,7 @@ void Reloader::load_initial() {
   stamps_["cert"] = stamp(cfg_.server.cert);
   stamps_["key"] = stamp(cfg_.server.key);
   stamps_["keys"] = stamp(cfg_.jwt.keys_dir);  // changes when a key is added or renamed
-  audit_crl(ev::kCrlLoaded, true, crl_summary(*snap->crls));
+  audit_crl(Event::crl_loaded, crl_summary(*snap->crls));
   check_staleness(*snap);
   state_.set(std::move(snap));
 }
@@ -98,7 +97,7 @@ void Reloader::poll(bool force) noexcept {
         next->crls = std::move(trust.crls);
       } catch (const pki::Error& e) {
         // The new bundle and CRLs are only taken together; the last good pair stays.
-        audit_crl(ev::kCrlRejected, false, e.what());
+        audit_crl(Event::crl_rejected, e.what());
         warn(std::string("trust material refused, keeping the last good set: ") + e.what());
       }
     }
@@ -118,7 +117,7 @@ void Reloader::poll(bool force) noexcept {
     }
     check_staleness(*next);
     state_.set(std::move(next));
-    if (loaded) audit_crl(ev::kCrlLoaded, true, std::move(*loaded));
+    if (loaded) audit_crl(Event::crl_loaded, std::move(*loaded));
   } catch (const std::exception& e) {
     warn(std::string("reload failed: ") + e.what());
   }
@@ -127,7 +126,7 @@ void Reloader::poll(bool force) noexcept {
 void Reloader::check_staleness(const Snapshot& snap) {
   const bool stale = revocation::stale(*snap.crls, pki::now_unix(), cfg_.trust.crl_grace);
   if (stale && !stale_reported_) {
-    audit_crl(ev::kCrlStale, false,
+    audit_crl(Event::crl_stale,
               "CRL past nextUpdate " + pki::rfc3339(snap.crls->next_update()) +
                   " + crl_grace: refusing all devices until a fresh CRL is loaded");
   }

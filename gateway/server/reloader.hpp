@@ -55,7 +55,7 @@ class Reloader {
   };
   [[nodiscard]] Stamp stamp(const std::filesystem::path& p) const;
   bool changed(const std::string& name, const Stamp& now, bool force);
-  void audit_crl(const char* event, bool success, std::string reason);
+  void audit_crl(audit::Event event, std::string reason);
   void check_staleness(const Snapshot& snap);
   void thread_main();
 

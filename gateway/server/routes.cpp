@@ -17,15 +17,14 @@ namespace gw::server {
 namespace {
 
 namespace asio = boost::asio;
-namespace ev = audit::event;
+using audit::Event;
 namespace bhttp = boost::beast::http;
 using bhttp::status;
 using bhttp::verb;
 
-audit::Record record(const char* event, bool success, const Client& c) {
+audit::Record record(Event event, const Client& c) {
   audit::Record r;
   r.event = event;
-  r.success = success;
   r.remote_ip = c.ip;
   if (c.peer.has_cert) {
     r.device_id = c.peer.device_id;
@@ -34,11 +33,11 @@ audit::Record record(const char* event, bool success, const Client& c) {
   return r;
 }
 
-http::Response refuse_token(Services& svc, const Client& c, const char* event, std::string reason) {
-  audit::Record r = record(event, false, c);
+http::Response refuse_token(Services& svc, const Client& c, Event event, std::string reason) {
+  audit::Record r = record(event, c);
   r.reason = std::move(reason);
-  svc.fail(std::move(r));
-  return http::unauthorized(event);
+  svc.report(std::move(r));
+  return http::unauthorized(audit::name(event));
 }
 
 http::Response issue_token(Services& svc, const Snapshot& snap, const Client& c) {
@@ -46,32 +45,32 @@ http::Response issue_token(Services& svc, const Snapshot& snap, const Client& c)
   const limits::TokenDecision rate = svc.buckets.take(key_of(c.ip), steady_seconds());
   if (!rate.allowed) {
     if (rate.audit) {
-      audit::Record r = record(ev::kRateLimited, false, c);
+      audit::Record r = record(Event::rate_limited, c);
       r.reason = "token bucket empty";
-      svc.audit.log(std::move(r));
+      svc.report(std::move(r));
     }
-    http::Response res = http::error(status::too_many_requests, "RATE_LIMITED");
+    http::Response res = http::error(status::too_many_requests, audit::name(Event::rate_limited));
     res.set(bhttp::field::retry_after,
             std::to_string(static_cast<long>(std::max(1.0, std::ceil(rate.retry_after)))));
     return res;
   }
-  if (!c.peer.has_cert) return refuse_token(svc, c, ev::kAuthNoCert, "no client certificate");
+  if (!c.peer.has_cert) return refuse_token(svc, c, Event::auth_no_cert, "no client certificate");
   const revocation::Decision trust = decide(svc, snap, {c.peer.chain, {}});
-  if (!trust.trusted()) return refuse(svc, Route::token, trust, record("", false, c));
+  if (!trust.trusted())
+    return refuse(svc, Guard::device_cert, trust, record(Event::cert_revoked, c));
   const auto& ous = c.peer.ous;
   if (std::find(ous.begin(), ous.end(), svc.cfg.trust.device_ou) == ous.end()) {
-    return refuse_token(svc, c, ev::kCertOuMismatch, "subject OU is not the device OU");
+    return refuse_token(svc, c, Event::cert_ou_mismatch, "subject OU is not the device OU");
   }
   if (!pki::x509::is_valid_device_id(c.peer.device_id)) {
-    return refuse_token(svc, c, ev::kCertOuMismatch, "subject CN is not a valid device id");
+    return refuse_token(svc, c, Event::cert_ou_mismatch, "subject CN is not a valid device id");
   }
-  const auto issued =
-      jwt::issue(*snap.keys, svc.cfg.jwt, {c.peer.device_id, c.peer.serial, c.peer.x5t}, now);
+  const auto issued = jwt::issue(*snap.keys, svc.cfg.jwt, jwt::claims_for(c.peer), now);
   if (!issued) return http::error(status::internal_server_error, "signing failed");
-  audit::Record r = record(ev::kTokenIssued, true, c);
+  audit::Record r = record(Event::token_issued, c);
   r.kid = issued->kid;
-  r.jti = issued->jti;
-  svc.audit.log(std::move(r));
+  r.jti = issued->claims.jti;
+  svc.report(std::move(r));
   return http::json_response(status::ok, {{"access_token", issued->token},
                                           {"token_type", "Bearer"},
                                           {"expires_in", issued->expires_in}});
@@ -89,8 +88,9 @@ std::string_view bearer_token(const http::Request& req) {
 }
 
 struct ApiVerdict {
-  const char* event;  // the JWT outcome: kJwtOk or the failing check
+  Event event;  // the JWT outcome: jwt_ok or the failing check
   std::string reason;
+  std::string kid;  // of the key that verified the token
   jwt::Claims claims;
   revocation::Decision trust;  // when not trusted, the trust table answers
   bool accepted = false;       // every check passed
@@ -101,23 +101,26 @@ ApiVerdict check_api(Services& svc, const Snapshot& snap, const http::Request& r
                      const Client& c) {
   const auto now = pki::now_unix();
   const std::string_view token = bearer_token(req);
-  if (token.empty()) return {ev::kJwtMissing, "no bearer token", {}, {}};
+  if (token.empty()) return {Event::jwt_missing, "no bearer token", {}, {}, {}};
   jwt::Verdict v = jwt::validate(token, *snap.keys, svc.cfg.jwt, now);
-  if (!v.ok()) return {v.event, std::move(v.reason), std::move(v.claims), {}};
+  if (!v.ok()) return {v.event, std::move(v.reason), std::move(v.kid), std::move(v.claims), {}};
   // The chain (when a certificate is presented) and the token's serial, in one decision.
   revocation::Decision trust =
       decide(svc, snap, {c.peer.has_cert ? c.peer.chain : nullptr, v.claims.serial});
-  if (!trust.trusted()) return {ev::kJwtRevoked, "", std::move(v.claims), std::move(trust)};
+  if (!trust.trusted())
+    return {Event::jwt_revoked, "", std::move(v.kid), std::move(v.claims), std::move(trust)};
   if (svc.deny.jti_denied(v.claims.jti, now)) {
-    return {ev::kJwtRevoked, "jti denied by an admin", std::move(v.claims), {}};
+    return {
+        Event::jwt_revoked, "jti denied by an admin", std::move(v.kid), std::move(v.claims), {}};
   }
   if (svc.cfg.jwt.bind_to_cert && (!c.peer.has_cert || !pki::equal_ct(c.peer.x5t, v.claims.x5t))) {
-    return {ev::kJwtCertMismatch,
+    return {Event::jwt_cert_mismatch,
             c.peer.has_cert ? "client certificate is not the token's cnf" : "no client certificate",
+            std::move(v.kid),
             std::move(v.claims),
             {}};
   }
-  return {ev::kJwtOk, "", std::move(v.claims), {}, true};
+  return {Event::jwt_ok, "", std::move(v.kid), std::move(v.claims), {}, true};
 }
 
 asio::awaitable<http::Response> api(Services& svc, const Snapshot& snap, http::Request& req,
@@ -125,19 +128,18 @@ asio::awaitable<http::Response> api(Services& svc, const Snapshot& snap, http::R
   ApiVerdict v = check_api(svc, snap, req, c);
   audit::Record r;
   r.event = v.event;
-  r.success = v.ok();
   r.remote_ip = c.ip;
   if (!v.claims.sub.empty()) r.device_id = v.claims.sub;
   if (!v.claims.serial.empty()) r.serial = v.claims.serial;
-  if (!v.claims.kid.empty()) r.kid = v.claims.kid;
+  if (!v.kid.empty()) r.kid = v.kid;
   if (!v.claims.jti.empty()) r.jti = v.claims.jti;
   if (!v.reason.empty()) r.reason = v.reason;
-  if (!v.trust.trusted()) co_return refuse(svc, Route::api, v.trust, std::move(r));
+  if (!v.trust.trusted()) co_return refuse(svc, Guard::bearer, v.trust, std::move(r));
   if (!v.ok()) {
-    svc.fail(std::move(r));
-    co_return http::invalid_token(v.event);
+    svc.report(std::move(r));
+    co_return http::invalid_token(audit::name(v.event));
   }
-  svc.audit.log(std::move(r));
+  svc.report(std::move(r));
 
   proxy::Request out =
       proxy::to_backend(req, v.claims.sub, c.ip, svc.cfg.backend.host + ":" + svc.cfg.backend.port);
@@ -183,21 +185,34 @@ asio::awaitable<http::Response> route(Services& svc, http::Request& req, const C
   if (const auto problem = http::target_problem(req.target())) {
     co_return http::error(status::bad_request, *problem);
   }
-  const std::string_view path = http::target_path(req.target());
-  if (path.starts_with("/api/")) co_return co_await api(svc, *snap, req, client);
-  if (path == "/auth/token") {
-    if (req.method() != verb::post) co_return http::error(status::method_not_allowed, "use POST");
-    co_return issue_token(svc, *snap, client);
-  }
   const bool get = req.method() == verb::get || req.method() == verb::head;
-  if (path == "/.well-known/jwks.json" && get) {
-    http::Response res = http::json_response(status::ok, snap->keys->jwks());
-    res.set(bhttp::field::cache_control, "max-age=60");
-    co_return res;
+  switch (classify(http::target_path(req.target()))) {
+    case Route::api:
+      co_return co_await api(svc, *snap, req, client);
+    case Route::auth_token:
+      if (req.method() != verb::post) co_return http::error(status::method_not_allowed, "use POST");
+      co_return issue_token(svc, *snap, client);
+    case Route::jwks:
+      if (get) {
+        http::Response res = http::json_response(status::ok, snap->keys->jwks());
+        res.set(bhttp::field::cache_control, "max-age=60");
+        co_return res;
+      }
+      break;
+    case Route::admin_revoke:
+    case Route::admin_deny_jti:
+      co_return admin(svc, *snap, req, client);
+    case Route::healthz:
+      if (get) co_return http::json_response(status::ok, {{"status", "ok"}});
+      break;
+    case Route::readyz:
+      if (get) co_return ready(svc, *snap);
+      break;
+    case Route::metrics:  // served by the metrics listener only
+    case Route::other:
+    case Route::count_:
+      break;
   }
-  if (path.starts_with("/admin/")) co_return admin(svc, *snap, req, client);
-  if (path == "/healthz" && get) co_return http::json_response(status::ok, {{"status", "ok"}});
-  if (path == "/readyz" && get) co_return ready(svc, *snap);
   co_return http::error(status::not_found, "not found");
 }
 

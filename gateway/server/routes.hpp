@@ -6,6 +6,7 @@
 #include <string>
 
 #include "gateway/http/responses.hpp"
+#include "gateway/server/routes_table.hpp"
 #include "gateway/server/services.hpp"
 #include "gateway/tls/peer.hpp"
 

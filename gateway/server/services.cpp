@@ -13,13 +13,13 @@ limits::ClientKey key_of(const std::string& ip) {
   return limits::client_key(ip);
 }
 
-void Services::fail(audit::Record r) {
-  r.success = false;
-  const std::string ip = r.remote_ip;
+void Services::report(audit::Record r) {
+  const bool counts = audit::counts_toward_ban(r.event);
+  const std::string ip = counts ? r.remote_ip : std::string();
   audit.log(std::move(r));
   if (ip.empty() || !bans.record_failure(key_of(ip), steady_seconds())) return;
   audit::Record ban;
-  ban.event = audit::event::kIpBanned;
+  ban.event = audit::Event::ip_banned;
   ban.remote_ip = ip;
   ban.reason = std::to_string(cfg.rate_limit.failure_threshold) + " failures within " +
                std::to_string(cfg.rate_limit.failure_window) + "s; banned for " +

@@ -20,9 +20,10 @@ namespace gw::server {
 [[nodiscard]] limits::ClientKey key_of(const std::string& ip);
 
 struct Services {
-  // Audits a failure and counts it against the client's failure window; the failure
-  // that starts a ban is followed by one IP_BANNED record.
-  void fail(audit::Record r);
+  // Writes the record and, when its event counts toward a ban (audit::kEvents), counts
+  // it against the client's failure window; the failure that starts a ban is followed
+  // by one IP_BANNED record. Every route reports through here: no caller decides.
+  void report(audit::Record r);
 
   const config::Config& cfg;
   State& state;

@@ -9,10 +9,11 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <cstdio>
 
 #include "core/error.hpp"
 #include "gateway/http/request_reader.hpp"
+#include "gateway/http/target.hpp"
+#include "gateway/log/log.hpp"
 #include "gateway/server/routes.hpp"
 
 namespace gw::server {
@@ -24,18 +25,6 @@ namespace bhttp = beast::http;
 using asio::redirect_error;
 using asio::use_awaitable;
 using std::chrono::seconds;
-
-// The fixed route labels of the metrics (gw::metrics::Metrics::kRoutes).
-std::string_view route_name(std::string_view path) {
-  if (path.starts_with("/api/")) return "api";
-  if (path == "/auth/token") return "auth_token";
-  if (path == "/.well-known/jwks.json") return "jwks";
-  if (path == "/healthz") return "healthz";
-  if (path == "/readyz") return "readyz";
-  if (path == "/admin/revoke") return "admin_revoke";
-  if (path == "/admin/deny-jti") return "admin_deny_jti";
-  return "other";
-}
 
 }  // namespace
 
@@ -62,7 +51,7 @@ void Session::start(std::shared_ptr<Session> s) {
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      std::fprintf(stderr, "iot-gateway: connection ended by an internal error: %s\n", ex.what());
+      log::line(std::string("connection ended by an internal error: ") + ex.what());
     }
   });
 }
@@ -90,13 +79,13 @@ asio::awaitable<bool> Session::handshake() {
   svc_.metrics.count_handshake(!ec);
   if (!ec) co_return true;
   audit::Record r;
-  r.event = audit::event::kTlsHandshakeFailed;
+  r.event = audit::Event::tls_handshake_failed;
   r.remote_ip = ip_;
   const long verify = SSL_get_verify_result(stream_.native_handle());
   r.reason = verify != X509_V_OK
                  ? std::string("client certificate: ") + X509_verify_cert_error_string(verify)
                  : ec.message();
-  svc_.fail(std::move(r));
+  svc_.report(std::move(r));
   pki::clear_ossl_errors();
   co_return false;
 }
@@ -155,12 +144,12 @@ http::Response Session::answer_refusal(const http::RequestReader& reader) const 
 
 asio::awaitable<http::Response> Session::answer(http::Request& req, const Client& client) {
   const auto started = std::chrono::steady_clock::now();
-  const std::string_view route_kind = route_name(req.target().substr(0, req.target().find('?')));
+  const Route route_kind = classify(http::target_path(req.target()));
   http::Response res;
   try {
     res = co_await route(svc_, req, client);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "iot-gateway: request failed: %s\n", e.what());
+    log::line(std::string("request failed: ") + e.what());
     res = http::error(bhttp::status::internal_server_error, "internal error");
   }
   svc_.metrics.observe_request(

@@ -8,60 +8,59 @@
 namespace gw::server {
 namespace {
 
-namespace ev = audit::event;
+using audit::Event;
 using revocation::Verdict;
 using enum Shape;
 
-// Revoked and denied are the client's problem (ban points); stale and missing CRLs are
-// ours (503, no ban points), on every route.
+// Revoked and denied are the client's problem; stale and missing CRLs are ours (503),
+// on every route. Ban points follow from each event's row in audit::kEvents.
 constexpr std::array kRefusals{
-    Refusal{Route::token, Verdict::revoked, ev::kCertRevoked, unauthorized, true},
-    Refusal{Route::token, Verdict::denied, ev::kCertRevoked, unauthorized, true},
-    Refusal{Route::token, Verdict::stale, ev::kCrlStale, unavailable, false},
-    Refusal{Route::token, Verdict::no_crl, ev::kCrlStale, unavailable, false},
-    Refusal{Route::api, Verdict::revoked, ev::kJwtRevoked, invalid_token, true},
-    Refusal{Route::api, Verdict::denied, ev::kJwtRevoked, invalid_token, true},
-    Refusal{Route::api, Verdict::stale, ev::kCrlStale, unavailable, false},
-    Refusal{Route::api, Verdict::no_crl, ev::kCrlStale, unavailable, false},
-    Refusal{Route::admin, Verdict::revoked, ev::kAdminDenied, forbidden, true},
-    Refusal{Route::admin, Verdict::denied, ev::kAdminDenied, forbidden, true},
-    Refusal{Route::admin, Verdict::stale, ev::kCrlStale, unavailable, false},
-    Refusal{Route::admin, Verdict::no_crl, ev::kCrlStale, unavailable, false},
+    Refusal{Guard::device_cert, Verdict::revoked, Event::cert_revoked, unauthorized},
+    Refusal{Guard::device_cert, Verdict::denied, Event::cert_revoked, unauthorized},
+    Refusal{Guard::device_cert, Verdict::stale, Event::crl_stale, unavailable},
+    Refusal{Guard::device_cert, Verdict::no_crl, Event::crl_stale, unavailable},
+    Refusal{Guard::bearer, Verdict::revoked, Event::jwt_revoked, invalid_token},
+    Refusal{Guard::bearer, Verdict::denied, Event::jwt_revoked, invalid_token},
+    Refusal{Guard::bearer, Verdict::stale, Event::crl_stale, unavailable},
+    Refusal{Guard::bearer, Verdict::no_crl, Event::crl_stale, unavailable},
+    Refusal{Guard::admin_cert, Verdict::revoked, Event::admin_denied, forbidden},
+    Refusal{Guard::admin_cert, Verdict::denied, Event::admin_denied, forbidden},
+    Refusal{Guard::admin_cert, Verdict::stale, Event::crl_stale, unavailable},
+    Refusal{Guard::admin_cert, Verdict::no_crl, Event::crl_stale, unavailable},
 };
 
 constexpr int kRetryAfter = 60;
 
 }  // namespace
 
-const Refusal& refusal_for(Route route, Verdict verdict) {
+const Refusal& refusal_for(Guard guard, Verdict verdict) {
   for (const auto& row : kRefusals) {
-    if (row.route == route && row.verdict == verdict) return row;
+    if (row.guard == guard && row.verdict == verdict) return row;
   }
-  // good has no row; callers only ask for refusals. Fail closed all the same.
-  return kRefusals[static_cast<std::size_t>(route) * 4];
+  // good (and Guard::none) has no row; callers only ask for refusals. Fail closed all
+  // the same, with the strictest answer.
+  for (const auto& row : kRefusals) {
+    if (row.guard == guard) return row;
+  }
+  return kRefusals[0];
 }
 
-http::Response refuse(Services& svc, Route route, const revocation::Decision& d, audit::Record r) {
-  const Refusal& row = refusal_for(route, d.verdict);
+http::Response refuse(Services& svc, Guard guard, const revocation::Decision& d, audit::Record r) {
+  const Refusal& row = refusal_for(guard, d.verdict);
   r.event = row.event;
-  r.success = false;
   r.reason = d.reason;
-  if (row.counts_toward_ban) {
-    svc.fail(std::move(r));
-  } else {
-    svc.audit.log(std::move(r));
-  }
+  svc.report(std::move(r));
   switch (row.shape) {
     case unauthorized:
-      return http::unauthorized(row.event);
+      return http::unauthorized(audit::name(row.event));
     case invalid_token:
-      return http::invalid_token(row.event);
+      return http::invalid_token(audit::name(row.event));
     case forbidden:
-      return http::error(boost::beast::http::status::forbidden, ev::kAdminDenied);
+      return http::error(boost::beast::http::status::forbidden, audit::name(Event::admin_denied));
     case unavailable:
       break;
   }
-  return http::unavailable(row.event, kRetryAfter);
+  return http::unavailable(audit::name(row.event), kRetryAfter);
 }
 
 revocation::Decision decide(const Services& svc, const Snapshot& snap,

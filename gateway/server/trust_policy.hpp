@@ -7,13 +7,12 @@
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/http/responses.hpp"
 #include "gateway/revocation/chain.hpp"
+#include "gateway/server/routes_table.hpp"
 #include "gateway/server/services.hpp"
 
 namespace gw::server {
 
-enum class Route { token, api, admin };
-
-// The response shape a refusal takes on its route.
+// The response shape a refusal takes on its route (by the route's Guard).
 enum class Shape {
   unauthorized,   // 401 {"error":"unauthorized","code":EVENT}
   invalid_token,  // 401 + WWW-Authenticate: Bearer error="invalid_token" (RFC 6750)
@@ -22,19 +21,18 @@ enum class Shape {
 };
 
 struct Refusal {
-  Route route;
+  Guard guard;
   revocation::Verdict verdict;
-  const char* event;
+  audit::Event event;  // whether it counts toward a ban is the event's (audit::kEvents)
   Shape shape;
-  bool counts_toward_ban;  // a client's failure; never for our own stale or missing CRL
 };
 
-// The row for (route, verdict); verdict must not be good.
-[[nodiscard]] const Refusal& refusal_for(Route route, revocation::Verdict verdict);
+// The row for (guard, verdict); verdict must not be good, guard not none.
+[[nodiscard]] const Refusal& refusal_for(Guard guard, revocation::Verdict verdict);
 
-// Writes `r` (event, success=false and the decision's reason filled in here) through
-// svc.fail or svc.audit as the row says, and returns the row's response.
-[[nodiscard]] http::Response refuse(Services& svc, Route route, const revocation::Decision& d,
+// Reports `r` (the row's event and the decision's reason filled in here) through
+// Services::report, and returns the row's response.
+[[nodiscard]] http::Response refuse(Services& svc, Guard guard, const revocation::Decision& d,
                                     audit::Record r);
 
 // The decision for this request: the presented chain and/or token serial against the

@@ -12,21 +12,39 @@
   expect FILE
       parses FILE as JSON lines (a generated log or one a real gateway wrote) and
       prints the failure records a ban should count, one "IP EPOCH" per line:
-      outcome "failure" with a non-empty remote_ip, not a trust-material event
+      a non-empty remote_ip and an event the table marks as counting toward a ban
 """
 import argparse
 import datetime
 import hashlib
 import json
+import os
+import re
 import sys
 
-SUCCESS = ["TOKEN_ISSUED", "JWT_OK", "CRL_LOADED", "ADMIN_REVOKE"]
-FAILURE = ["AUTH_NO_CERT", "TLS_HANDSHAKE_FAILED", "CERT_REVOKED", "CERT_OU_MISMATCH",
-           "JWT_MISSING", "JWT_MALFORMED", "JWT_BAD_ALG", "JWT_UNKNOWN_KID",
-           "JWT_BAD_SIGNATURE", "JWT_EXPIRED", "JWT_NOT_YET_VALID", "JWT_BAD_CLAIMS",
-           "JWT_CERT_MISMATCH", "JWT_REVOKED", "RATE_LIMITED", "IP_BANNED", "ADMIN_DENIED"]
-NO_CLIENT = ["CRL_REJECTED", "CRL_STALE",  # trust material, not a client's doing
-             "AUDIT_TAIL_REPAIRED"]  # the gateway's own log, repaired at start
+# The event table is gateway/audit/events.hpp (the one list; rows like
+# {Event::jwt_ok, "JWT_OK", Outcome::success, Ban::no, Client::named}): read from there,
+# never copied here, so a new event reaches these tests without an edit.
+EVENTS_HPP = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                          "..", "..", "gateway", "audit", "events.hpp")
+ROW = re.compile(r'\{\s*Event::\w+,\s*"([A-Z_]+)",\s*Outcome::(\w+),\s*Ban::(\w+),'
+                 r'\s*Client::(\w+)\s*\}')
+
+
+def events():
+    """[(name, outcome, counts_toward_ban, names_client)] in table order."""
+    with open(EVENTS_HPP, encoding="utf-8") as f:
+        rows = ROW.findall(f.read())
+    if len(rows) < 20:
+        sys.exit(f"audit_log.py: only {len(rows)} event rows found in {EVENTS_HPP}")
+    return [(n, o, b == "counts", c == "named") for n, o, b, c in rows]
+
+
+EVENTS = events()
+SUCCESS = [n for n, o, _, c in EVENTS if o == "success" and c]
+FAILURE = [n for n, o, _, c in EVENTS if o == "failure" and c]
+NO_CLIENT = [n for n, _, _, c in EVENTS if not c]
+BAN = {n for n, _, b, _ in EVENTS if b}
 
 
 def ts(age=0.0):
@@ -105,7 +123,7 @@ def cmd_expect(a):
         for raw in f:
             rec = json.loads(raw)
             ip = rec.get("remote_ip") or ""
-            if rec.get("outcome") != "failure" or not ip or rec.get("event") in NO_CLIENT:
+            if rec.get("outcome") != "failure" or not ip or rec.get("event") not in BAN:
                 continue
             t = datetime.datetime.strptime(rec["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
             epoch = int(t.replace(tzinfo=datetime.timezone.utc).timestamp())

@@ -31,7 +31,9 @@ check_log() {
   # A time zone far from UTC: the "Z" in ts must be honoured, not the host's zone.
   TZ=Pacific/Chatham fail2ban-regex --print-all-matched "$log" "$FILTER" >"$T/regex.out" 2>&1 ||
     fail "$label: fail2ban-regex failed: $(cat "$T/regex.out")"
-  grep -q "^Lines: $total lines, 0 ignored, $want matched, $((total - want)) missed" "$T/regex.out" ||
+  # A client's failure the event table does not count toward a ban (RATE_LIMITED,
+  # IP_BANNED, CRL_STALE) is "ignored" by ignoreregex; either way it is not matched.
+  grep -Eq "^Lines: $total lines, [0-9]+ ignored, $want matched, [0-9]+ missed" "$T/regex.out" ||
     fail "$label: want $want of $total lines matched: $(grep -A40 '^Lines:' "$T/regex.out")"
   grep -q "\[$total\]" <<<"$(grep -A3 "Date template hits:" "$T/regex.out")" ||
     fail "$label: the ts datepattern did not hit every line: $(grep -A3 'Date template hits:' "$T/regex.out")"

@@ -16,6 +16,8 @@
 #include "gateway/metrics/metrics.hpp"
 #include "pki_fixture.hpp"
 
+using gw::audit::Event;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -24,7 +26,7 @@ struct TempDir : test::ScratchDir {
   TempDir() : test::ScratchDir("gw-audit") {}
 };
 
-gw::audit::Record rec(const char* event, std::string ip = "127.0.0.1") {
+gw::audit::Record rec(Event event, std::string ip = "127.0.0.1") {
   gw::audit::Record r;
   r.event = event;
   r.remote_ip = std::move(ip);
@@ -45,8 +47,7 @@ std::vector<std::string> lines_of(const fs::path& p) {
 }  // namespace
 
 TEST_CASE("a record renders with ts, seq, prev, event, outcome, remote_ip first") {
-  gw::audit::Record r = rec("TOKEN_ISSUED");
-  r.success = true;
+  gw::audit::Record r = rec(Event::token_issued);
   r.device_id = "dev-1";
   r.reason = "x";
   const std::string line = gw::audit::render(r, 1'700'000'000'123, 7, std::string(64, 'a'));
@@ -57,7 +58,7 @@ TEST_CASE("a record renders with ts, seq, prev, event, outcome, remote_ip first"
 }
 
 TEST_CASE("client-controlled strings cannot break the line (log injection)") {
-  gw::audit::Record r = rec("JWT_BAD_CLAIMS");
+  gw::audit::Record r = rec(Event::jwt_bad_claims);
   r.device_id = std::string("evil\n{\"event\":\"TOKEN_ISSUED\"}\x01\xff", 31);
   const std::string line = gw::audit::render(r, 0, 1, std::string(64, '0'));
   CHECK(line.find('\n') == std::string::npos);
@@ -69,14 +70,14 @@ TEST_CASE("the writer chains records and a restart continues the chain") {
   const fs::path file = dir.path / "audit.log";
   {
     gw::audit::AuditLog log(file, 16);
-    CHECK(log.log(rec("AUTH_NO_CERT")));
-    CHECK(log.log(rec("TOKEN_ISSUED")));
+    CHECK(log.log(rec(Event::auth_no_cert)));
+    CHECK(log.log(rec(Event::token_issued)));
     log.flush();
     CHECK(log.written() == 2);
   }
   {
     gw::audit::AuditLog log(file, 16);
-    CHECK(log.log(rec("JWT_OK")));
+    CHECK(log.log(rec(Event::jwt_ok)));
   }
   const auto lines = lines_of(file);
   REQUIRE(lines.size() == 3);
@@ -92,7 +93,7 @@ TEST_CASE("a full queue drops and counts instead of blocking") {
   const TempDir dir;
   gw::audit::AuditLog log(dir.path / "audit.log", 16);
   int accepted = 0;
-  for (int i = 0; i < 100000; ++i) accepted += log.log(rec("JWT_MISSING")) ? 1 : 0;
+  for (int i = 0; i < 100000; ++i) accepted += log.log(rec(Event::jwt_missing)) ? 1 : 0;
   log.flush();
   CHECK(log.dropped() + static_cast<std::uint64_t>(accepted) == 100000);
   CHECK(log.written() == static_cast<std::uint64_t>(accepted));
@@ -102,7 +103,7 @@ TEST_CASE("verify names the line whose content changed") {
   std::string content;
   std::string prev(64, '0');
   for (int i = 1; i <= 5; ++i) {
-    const std::string line = gw::audit::render(rec("JWT_OK"), 0, i, prev);
+    const std::string line = gw::audit::render(rec(Event::jwt_ok), 0, i, prev);
     prev = pki::sha256_hex(line);
     content += line + "\n";
   }
@@ -141,7 +142,7 @@ std::string file_text(const fs::path& p) {
 
 void write_records(const fs::path& file, int n) {
   gw::audit::AuditLog log(file, 64);
-  for (int i = 0; i < n; ++i) CHECK(log.log(rec("JWT_OK")));
+  for (int i = 0; i < n; ++i) CHECK(log.log(rec(Event::jwt_ok)));
 }
 
 void truncate_to(const fs::path& file, std::uintmax_t size) {
@@ -171,9 +172,8 @@ TEST_CASE("a torn last line is kept as evidence, repaired once, and the chain co
   std::uint64_t repaired_events = 0;
   {
     gw::audit::AuditLog log(file, 16);
-    log.set_observer(
-        [&](std::string_view e) { repaired_events += e == gw::audit::event::kAuditTailRepaired; });
-    CHECK(log.log(rec("TOKEN_ISSUED")));
+    log.set_observer([&](Event e) { repaired_events += e == Event::audit_tail_repaired; });
+    CHECK(log.log(rec(Event::token_issued)));
   }
   CHECK(repaired_events == 1);
   write_records(file, 1);  // a second restart on a now whole file repairs nothing
@@ -204,11 +204,11 @@ TEST_CASE("a last line that is not a record, or does not chain, is repaired the 
     append_raw(file, "{\"ts\":\"2026-\n");
   }
   SUBCASE("a record whose prev is wrong") {
-    append_raw(file, gw::audit::render(rec("JWT_OK"), 0, 3, std::string(64, 'f')) + "\n");
+    append_raw(file, gw::audit::render(rec(Event::jwt_ok), 0, 3, std::string(64, 'f')) + "\n");
   }
   SUBCASE("a record whose seq is wrong") {
     const auto lines = lines_of(file);
-    append_raw(file, gw::audit::render(rec("JWT_OK"), 0, 9, pki::sha256_hex(lines[1])) + "\n");
+    append_raw(file, gw::audit::render(rec(Event::jwt_ok), 0, 9, pki::sha256_hex(lines[1])) + "\n");
   }
   write_records(file, 1);
   const auto lines = lines_of(file);
@@ -254,7 +254,7 @@ TEST_CASE("verify still fails on a fragment that no repair record follows") {
   std::string content;
   std::string prev(64, '0');
   for (int i = 1; i <= 3; ++i) {
-    const std::string line = gw::audit::render(rec("JWT_OK"), 0, i, prev);
+    const std::string line = gw::audit::render(rec(Event::jwt_ok), 0, i, prev);
     prev = pki::sha256_hex(line);
     content += line + "\n";
     if (i == 2) content += "{\"ts\":\"torn\n";
@@ -263,7 +263,7 @@ TEST_CASE("verify still fails on a fragment that no repair record follows") {
   CHECK_FALSE(v.ok);
   CHECK(v.bad_line == 3);
   // A repair record that does not continue the line before the fragment is no excuse.
-  gw::audit::Record r = rec(gw::audit::event::kAuditTailRepaired, "");
+  gw::audit::Record r = rec(Event::audit_tail_repaired, "");
   std::string forged = content.substr(0, content.find("{\"ts\":\"torn"));
   forged += "{\"ts\":\"torn\n" + gw::audit::render(r, 0, 7, std::string(64, '0')) + "\n";
   CHECK_FALSE(gw::audit::verify(forged).ok);
@@ -282,12 +282,12 @@ TEST_CASE("a failed write is counted, does not advance the chain, and is repaire
     rlimit small = old;
     small.rlim_cur = size + 100;  // room for part of one more line: a partial write
     REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
-    for (int i = 0; i < 3; ++i) CHECK(log.log(rec("JWT_MISSING")));
+    for (int i = 0; i < 3; ++i) CHECK(log.log(rec(Event::jwt_missing)));
     log.flush();
     REQUIRE(::setrlimit(RLIMIT_FSIZE, &old) == 0);
     CHECK(log.write_failures() >= 1);
     const auto failed = log.write_failures();
-    CHECK(log.log(rec("JWT_OK")));
+    CHECK(log.log(rec(Event::jwt_ok)));
     log.flush();
     CHECK(log.write_failures() == failed);
   }
@@ -302,7 +302,7 @@ TEST_CASE("a failed write is counted, does not advance the chain, and is repaire
 
 TEST_CASE("AUDIT_TAIL_REPAIRED is a metrics label, not OTHER") {
   gw::metrics::Metrics m;
-  m.count_event(gw::audit::event::kAuditTailRepaired);
+  m.count_event(Event::audit_tail_repaired);
   const std::string text = m.render({});
   CHECK(text.find("event=\"AUDIT_TAIL_REPAIRED\"} 1") != std::string::npos);
   CHECK(text.find("iot_gateway_audit_write_failures_total") != std::string::npos);

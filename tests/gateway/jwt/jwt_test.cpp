@@ -29,10 +29,12 @@ struct Fixture {
     cfg.leeway = 30;
   }
   std::string token() const {
-    return gw::jwt::issue(*keys, cfg, {"dev-1", "0A1B", "x5t-value"}, now).value().token;
+    return gw::jwt::issue(*keys, cfg, {.sub = "dev-1", .serial = "0A1B", .x5t = "x5t-value"}, now)
+        .value()
+        .token;
   }
   std::string_view event(std::string_view tok, std::int64_t at) const {
-    return gw::jwt::validate(tok, *keys, cfg, at).event;
+    return gw::audit::name(gw::jwt::validate(tok, *keys, cfg, at).event);
   }
 };
 
@@ -149,7 +151,7 @@ TEST_CASE("a signed token whose sub is not a device id is JWT_BAD_CLAIMS and nam
     json p = good;
     p["sub"] = sub;
     const auto v = gw::jwt::validate(resign(f, h, p), *f.keys, f.cfg, f.now);
-    CHECK_MESSAGE(std::string_view(v.event) == "JWT_BAD_CLAIMS", sub);
+    CHECK_MESSAGE(gw::audit::name(v.event) == "JWT_BAD_CLAIMS", sub);
     CHECK(v.claims.sub.empty());
   }
   json p = good;
@@ -201,7 +203,8 @@ TEST_CASE("a token signed by an older key of the set still validates; the newest
   k.push_back(new_key());
   const auto old_set = KeySet::from_keys(std::move(k));
   gw::config::Jwt cfg;
-  const auto old_tok = gw::jwt::issue(*old_set, cfg, {"d", "01", "x"}, 1000).value();
+  const auto old_tok =
+      gw::jwt::issue(*old_set, cfg, {.sub = "d", .serial = "01", .x5t = "x"}, 1000).value();
   CHECK(old_set->jwks()["keys"].size() == 1);
   CHECK(old_set->jwks()["keys"][0]["kid"] == old_tok.kid);
   CHECK(gw::jwt::validate(old_tok.token, *old_set, cfg, 1001).ok());
