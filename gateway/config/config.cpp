@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
+#include "gateway/limits/cidr.hpp"
 
 namespace gw::config {
 namespace {
@@ -85,6 +86,42 @@ Setter boolean(bool Jwt::*field) {
   };
 }
 
+template <class Section>
+Setter flag(Section Config::*sec, bool Section::*field) {
+  return [=](const toml::node& n, Config& c) -> std::string {
+    if (!n.is_boolean()) return "must be true or false";
+    (c.*sec).*field = *n.value<bool>();
+    return "";
+  };
+}
+
+// An array of address ranges ("10.0.0.0/8", "2001:db8::/48", "192.0.2.7"), at most 1024;
+// `max_v6_prefix` below 128 refuses longer IPv6 prefixes.
+template <class Section>
+Setter cidrs(Section Config::*sec, std::vector<std::string> Section::*field,
+             unsigned max_v6_prefix = 128) {
+  return [=](const toml::node& n, Config& c) -> std::string {
+    const toml::array* arr = n.as_array();
+    if (arr == nullptr) return "must be an array of address ranges such as [\"10.0.0.0/8\"]";
+    if (arr->size() > 1024) return "at most 1024 ranges";
+    std::vector<std::string> out;
+    for (const auto& item : *arr) {
+      const auto v = item.value<std::string>();
+      if (!item.is_string() || !v) return "must be an array of strings";
+      std::string error;
+      const auto cidr = gw::limits::parse_cidr(*v, &error);
+      if (!cidr) return error;
+      if (cidr->v6 && cidr->prefix > max_v6_prefix) {
+        return "'" + *v + "': IPv6 clients are grouped by /64, so a range must be /" +
+               std::to_string(max_v6_prefix) + " or shorter";
+      }
+      out.push_back(*v);
+    }
+    (c.*sec).*field = std::move(out);
+    return "";
+  };
+}
+
 Setter positive_real(double RateLimit::*field) {
   return [=](const toml::node& n, Config& c) -> std::string {
     if (!n.is_number()) return "must be a number";
@@ -149,6 +186,8 @@ const Table& schema() {
            {"drain_timeout", duration(&Config::server, &Server::drain_timeout, 0)},
            {"metrics_listen", str(&Config::server, &Server::metrics_listen, true)},
            {"hsts", hsts()},
+           {"proxy_protocol", flag(&Config::server, &Server::proxy_protocol)},
+           {"proxy_protocol_from", cidrs(&Config::server, &Server::proxy_protocol_from)},
        }},
       {"trust",
        {
@@ -184,6 +223,7 @@ const Table& schema() {
            {"failure_window", duration(&Config::rate_limit, &RateLimit::failure_window, 1)},
            {"ban_duration", duration(&Config::rate_limit, &RateLimit::ban_duration, 1)},
            {"table_size", integer(&Config::rate_limit, &RateLimit::table_size, 16, 100000000)},
+           {"never_ban", cidrs(&Config::rate_limit, &RateLimit::never_ban, 64)},
        }},
       {"audit",
        {
@@ -334,6 +374,11 @@ Parsed parse(std::string_view text, const fs::path& file) {
       split_host_port(out.config.server.metrics_listen).host.empty()) {
     out.problems.push_back("server.metrics_listen: expected host:port, got '" +
                            out.config.server.metrics_listen + "'");
+  }
+  if (out.config.server.proxy_protocol && out.config.server.proxy_protocol_from.empty()) {
+    out.problems.push_back(
+        "server.proxy_protocol_from: must list the load balancers' addresses when "
+        "server.proxy_protocol = true");
   }
   parse_backend_url(out.config, out.problems);
   resolve_paths(out.config);

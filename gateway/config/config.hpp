@@ -29,6 +29,10 @@ struct Server {
   std::string metrics_listen = "127.0.0.1:9100";
   // Strict-Transport-Security on every response (SPEC §10); "" sends none.
   std::string hsts = "max-age=31536000";
+  // PROXY protocol v2 on the listener (SPEC §10): off by default; when on, only peers in
+  // proxy_protocol_from may connect, and each must send the header.
+  bool proxy_protocol = false;
+  std::vector<std::string> proxy_protocol_from;  // CIDRs, checked by the loader
 };
 
 struct Trust {
@@ -65,6 +69,9 @@ struct RateLimit {
   std::int64_t failure_window = 60;
   std::int64_t ban_duration = 900;
   std::uint64_t table_size = 65536;
+  // Clients never banned (CIDRs; IPv6 at most /64, the unit bans are kept in). Still
+  // rate-limited, capped and audited.
+  std::vector<std::string> never_ban;
 };
 
 struct Audit {
