@@ -119,3 +119,28 @@ TEST_CASE("a malformed [server] hsts stops start-up naming the key") {
   }
   CHECK(mentions(parse("[server]\nhsts = 5\n"), "server.hsts: must be a string"));
 }
+
+TEST_CASE("proxy_protocol is off by default and needs proxy_protocol_from when on") {
+  auto p = parse("");
+  CHECK_FALSE(p.config.server.proxy_protocol);
+  CHECK(p.config.server.proxy_protocol_from.empty());
+  p = parse("[server]\nproxy_protocol = true\n");
+  CHECK(mentions(p, "server.proxy_protocol_from"));
+  p = parse("[server]\nproxy_protocol = true\nproxy_protocol_from = [\"10.0.0.0/8\", \"::1\"]\n");
+  REQUIRE(p.problems.empty());
+  CHECK(p.config.server.proxy_protocol_from.size() == 2);
+  p = parse("[server]\nproxy_protocol = \"yes\"\nproxy_protocol_from = [\"10.1.0.0/8\", 7]\n");
+  CHECK(mentions(p, "server.proxy_protocol:"));
+  CHECK(mentions(p, "server.proxy_protocol_from: '10.1.0.0/8'"));
+}
+
+TEST_CASE("never_ban takes address ranges, IPv6 ones at most /64") {
+  auto p = parse("[rate_limit]\nnever_ban = [\"192.0.2.0/24\", \"2001:db8::/48\"]\n");
+  REQUIRE(p.problems.empty());
+  CHECK(p.config.rate_limit.never_ban.size() == 2);
+  p = parse("[rate_limit]\nnever_ban = [\"2001:db8::1/128\"]\n");
+  CHECK(mentions(p, "rate_limit.never_ban"));
+  CHECK(mentions(p, "/64"));
+  p = parse("[rate_limit]\nnever_ban = \"192.0.2.0/24\"\n");
+  CHECK(mentions(p, "must be an array"));
+}
