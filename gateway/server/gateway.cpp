@@ -89,6 +89,7 @@ Gateway::Gateway(config::Config cfg)
       ioc_(std::make_unique<asio::io_context>()) {
   audit_.set_observer([this](std::string_view event) { metrics_.count_event(event); });
   bans_.set_observer([this](const limits::ClientKey& key) { conns_.close_client(key); });
+  bans_.set_never_ban(limits::CidrSet::parse(cfg_.rate_limit.never_ban, "rate_limit.never_ban"));
   reloader_.load_initial();
   backend_ = std::make_unique<proxy::BackendPool>(*ioc_, cfg_.backend);
   svc_ = std::unique_ptr<Services>(

@@ -16,8 +16,9 @@ limits::ClientKey key_of(const std::string& ip) {
 void Services::fail(audit::Record r) {
   r.success = false;
   const std::string ip = r.remote_ip;
+  const std::string event = r.event;
   audit.log(std::move(r));
-  if (ip.empty() || !bans.record_failure(key_of(ip), steady_seconds())) return;
+  if (ip.empty() || !bans.record_failure(key_of(ip), steady_seconds(), event)) return;
   audit::Record ban;
   ban.event = audit::event::kIpBanned;
   ban.remote_ip = ip;
