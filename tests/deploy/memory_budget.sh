@@ -26,8 +26,9 @@ max=$(to_kib "$(sed -n 's/^MemoryMax=//p' "$UNIT")")
 high=$(to_kib "$(sed -n 's/^MemoryHigh=//p' "$UNIT")")
 budget=$(grep -o 'memory-budget: per_connection_kib=[0-9]* base_mib=[0-9]*' "$REPO/docs/operations.md") ||
   fail "docs/operations.md lacks its memory-budget line"
-per_conn=$(sed 's/.*per_connection_kib=\([0-9]*\).*/\1/' <<<"$budget")
-base_mib=$(sed 's/.*base_mib=\([0-9]*\).*/\1/' <<<"$budget")
+per_conn=${budget#*per_connection_kib=}
+per_conn=${per_conn%% *}
+base_mib=${budget#*base_mib=}
 conns=$(sed -n 's/.*std::uint64_t max_connections = \([0-9]*\);.*/\1/p' "$REPO/gateway/config/config.hpp")
 [ -n "$conns" ] || fail "no max_connections default in gateway/config/config.hpp"
 
