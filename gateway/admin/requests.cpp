@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/ip/address.hpp>
+
 #include <algorithm>
 #include <cstdint>
 
@@ -73,6 +75,24 @@ std::optional<DenyJtiRequest> parse_deny_jti(std::string_view body, std::string*
   if (r.exp < 0 || r.exp > kMaxExp) return std::nullopt;
   error->clear();
   return r;
+}
+
+std::optional<UnbanRequest> parse_unban(std::string_view body, std::string* error) {
+  const auto doc = object_of(body, error);
+  if (!doc) return std::nullopt;
+  *error = "need {\"address\": \"192.0.2.7\"} (IPv6: an address or its /64)";
+  const auto address = doc->find("address");
+  if (address == doc->end() || !address->is_string()) return std::nullopt;
+  std::string text = address->get<std::string>();
+  if (text.size() > 64) return std::nullopt;
+  if (text.ends_with("/64")) text.resize(text.size() - 3);
+  boost::system::error_code ec;
+  const auto addr = boost::asio::ip::make_address(text, ec);
+  if (ec || (address->get_ref<const std::string&>().ends_with("/64") && !addr.is_v6())) {
+    return std::nullopt;
+  }
+  error->clear();
+  return UnbanRequest{addr.to_string()};
 }
 
 }  // namespace gw::admin

@@ -23,9 +23,16 @@ struct DenyJtiRequest {
   std::int64_t exp = 0;
 };
 
+// POST /admin/unban {"address": "192.0.2.7"}: an IPv4 address, an IPv6 address or its
+// /64 as GET /admin/bans lists it ("2001:db8:1:2::/64"); IPv6 bans are per /64.
+struct UnbanRequest {
+  std::string address;  // the address as parsed ("/64" dropped); key it with client_key
+};
+
 // The request, or std::nullopt with `*error` set to the 400 message.
 [[nodiscard]] std::optional<RevokeRequest> parse_revoke(std::string_view body, std::string* error);
 [[nodiscard]] std::optional<DenyJtiRequest> parse_deny_jti(std::string_view body,
                                                            std::string* error);
+[[nodiscard]] std::optional<UnbanRequest> parse_unban(std::string_view body, std::string* error);
 
 }  // namespace gw::admin

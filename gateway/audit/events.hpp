@@ -42,6 +42,9 @@ enum class Event : std::uint8_t {
   crl_rejected,
   crl_stale,
   audit_tail_repaired,
+  ban_lifted,
+  proxy_refused,
+  proxy_header_invalid,
   count_  // not an event: the number of rows kEvents must have
 };
 
@@ -91,6 +94,15 @@ inline constexpr std::array<EventInfo, static_cast<std::size_t>(Event::count_)> 
     {Event::crl_stale, "CRL_STALE", Outcome::failure, Ban::no, Client::named},
     // The log's last line was torn at start or after a failed write (SPEC §10).
     {Event::audit_tail_repaired, "AUDIT_TAIL_REPAIRED", Outcome::failure, Ban::no, Client::none},
+    // An admin lifted a ban (POST /admin/unban); remote_ip is the admin's.
+    {Event::ban_lifted, "BAN_LIFTED", Outcome::success, Ban::no, Client::named},
+    // PROXY protocol on: a peer outside server.proxy_protocol_from connected; it counts
+    // toward that peer's ban (it is not a balancer).
+    {Event::proxy_refused, "PROXY_REFUSED", Outcome::failure, Ban::counts, Client::named},
+    // A configured balancer sent a bad or incomplete header: its fault, never a ban
+    // (that would ban every client behind it).
+    {Event::proxy_header_invalid, "PROXY_HEADER_INVALID", Outcome::failure, Ban::no,
+     Client::named},
 }};
 
 [[nodiscard]] constexpr const EventInfo& info(Event e) {

@@ -11,9 +11,12 @@
 #include "config/toml_bounded.hpp"
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
+#include "gateway/limits/cidr.hpp"
 
 namespace gw::config {
 namespace {
+
+std::string check_never_ban(std::string_view text);
 
 using pki::config::Key;
 using pki::config::Type;
@@ -242,9 +245,10 @@ const Keys& schema() {
                                         "Client addresses tracked at most (fixed memory)."},
                                        IOTPKI_FIELD(rate_limit.table_size)),
       pki::config::string_list_key<Config>(
-          {"rate_limit", "allow", Type::string_list, 0, 1024,
-           "Client ranges (CIDR) never rate-limited or banned (a monitoring host, say)."},
-          IOTPKI_FIELD(rate_limit.allow), check_cidr),
+          {"rate_limit", "never_ban", Type::string_list, 0, 1024,
+           "Client ranges (CIDR; IPv6 /64 or shorter) never banned, still rate-limited (a "
+           "monitoring host, the operators' network)."},
+          IOTPKI_FIELD(rate_limit.never_ban), check_never_ban),
       // [audit]
       pki::config::string_key<Config>(
           {"audit", "path", Type::path, 1, kPath,
@@ -358,35 +362,25 @@ std::vector<KeyInfo> reference() {
 }
 
 std::string check_cidr(std::string_view text) {
-  const std::string t(text.substr(0, 64));
-  const auto slash = t.find('/');
-  const std::string addr = t.substr(0, slash);
-  unsigned char buf[16] = {};
-  int bits = 0;
-  if (::inet_pton(AF_INET, addr.c_str(), buf) == 1) {
-    bits = 32;
-  } else if (::inet_pton(AF_INET6, addr.c_str(), buf) == 1) {
-    bits = 128;
-  } else {
-    return "'" + t + "' is not an address range (CIDR such as \"10.0.0.0/8\" or \"2001:db8::/32\")";
-  }
-  int prefix = bits;
-  if (slash != std::string::npos) {
-    const std::string p = t.substr(slash + 1);
-    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoi(p) > bits) {
-      return "'" + t + "': the prefix length must be 0 to " + std::to_string(bits);
-    }
-    prefix = std::stoi(p);
-  }
-  for (int i = prefix; i < bits; ++i) {
-    if ((buf[i / 8] >> (7 - i % 8)) & 1) {
-      return "'" + t + "' has bits set past its /" + std::to_string(prefix) +
-             " prefix (write the range's first address)";
-    }
+  std::string error;
+  return gw::limits::parse_cidr(text.substr(0, 64), &error) ? std::string() : error;
+}
+
+namespace {
+
+// A never-banned range must cover whole client keys: an IPv6 client is its /64.
+std::string check_never_ban(std::string_view text) {
+  std::string error;
+  const auto cidr = gw::limits::parse_cidr(text.substr(0, 64), &error);
+  if (!cidr) return error;
+  if (cidr->v6 && cidr->prefix > 64) {
+    return "'" + std::string(text.substr(0, 64)) +
+           "': IPv6 clients are grouped by /64, so a range must be /64 or shorter";
   }
   return "";
 }
+
+}  // namespace
 
 Parsed parse(std::string_view text, const fs::path& file) {
   Parsed out;
@@ -403,6 +397,10 @@ Parsed parse(std::string_view text, const fs::path& file) {
     if (std::string p = backend_url_problem(out.config); !p.empty()) {
       out.problems.push_back({"backend.url", 0, p});
     }
+  }
+  if (out.config.server.proxy_protocol && out.config.server.proxy_protocol_from.empty()) {
+    out.problems.push_back({"server.proxy_protocol_from", out.lines.contains("server.proxy_protocol") ? out.lines.at("server.proxy_protocol") : 0,
+                            "must list the load balancers' addresses when server.proxy_protocol = true"});
   }
   resolve_paths(out.config);
   return out;

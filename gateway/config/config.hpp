@@ -81,7 +81,7 @@ struct RateLimit {
   std::int64_t ban_duration = 900;
   std::uint64_t table_size = 65536;
   // Client ranges (CIDRs) never rate-limited or banned.
-  std::vector<std::string> allow;
+  std::vector<std::string> never_ban;  // CIDRs, checked by the loader
 };
 
 struct Audit {

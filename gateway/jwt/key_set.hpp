@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/handles.hpp"
 
@@ -33,6 +34,12 @@ class KeySet {
   [[nodiscard]] const SigningKey* find(std::string_view kid) const;
   [[nodiscard]] nlohmann::json jwks() const;  // {"keys":[…]} with use, alg, kid
   [[nodiscard]] std::size_t size() const { return keys_.size(); }
+  // Every key, by kid (for the metrics' expiry gauges).
+  [[nodiscard]] std::vector<const SigningKey*> all() const {
+    std::vector<const SigningKey*> out;
+    for (const auto& [kid, k] : keys_) out.push_back(k.get());
+    return out;
+  }
 
  private:
   std::map<std::string, std::shared_ptr<SigningKey>, std::less<>> keys_;

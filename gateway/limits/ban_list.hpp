@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "gateway/limits/cidr.hpp"
 #include "gateway/limits/lru_table.hpp"
 
 namespace gw::limits {
@@ -21,9 +24,25 @@ class BanList {
   // not only new ones). Set before any failure is recorded.
   void set_observer(std::function<void(const ClientKey&)> on_ban);
 
+  // Clients that are never banned ([rate_limit] never_ban): their failures are not
+  // counted at all. Set before any failure is recorded.
+  void set_never_ban(CidrSet never_ban);
+  [[nodiscard]] bool never_banned(const ClientKey& key) const { return never_ban_.contains(key); }
+
   // Records one authentication failure at `now`; true when it starts a ban (the one
-  // moment to write IP_BANNED).
-  bool record_failure(const ClientKey& key, double now);
+  // moment to write IP_BANNED). `event` (the failure's audit event) is kept as the
+  // ban's reason when it starts one.
+  bool record_failure(const ClientKey& key, double now, std::string_view event = {});
+
+  // The bans in force at `now` (for GET /admin/bans), soonest to end first.
+  struct Ban {
+    ClientKey key;
+    double until = 0;    // on the `now` clock
+    std::string reason;  // "10 failures within 60s, the last AUTH_NO_CERT"
+  };
+  [[nodiscard]] std::vector<Ban> list(double now);
+  // Ends the client's ban and forgets its failure window; false when it had none.
+  bool lift(const ClientKey& key, double now);
   [[nodiscard]] bool banned(const ClientKey& key, double now);
   [[nodiscard]] std::size_t active_bans(double now);
   // Entries tracked (failure windows + bans); bounded by twice the capacity.
@@ -35,7 +54,11 @@ class BanList {
     std::size_t next = 0;
     std::size_t count = 0;
   };
-  bool record_locked(const ClientKey& key, double now);
+  bool record_locked(const ClientKey& key, double now, std::string_view event);
+  struct Entry {
+    double until = 0;
+    std::string last_event;
+  };
 
   std::function<void(const ClientKey&)> on_ban_;
   const std::uint64_t threshold_;
@@ -43,7 +66,8 @@ class BanList {
   const double ban_duration_;
   mutable std::mutex mu_;
   LruTable<Window> failures_;
-  LruTable<double> bans_;  // ban expiry
+  LruTable<Entry> bans_;  // ban expiry and the failure that started it
+  CidrSet never_ban_;
 };
 
 }  // namespace gw::limits

@@ -9,11 +9,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <csignal>
 #include <thread>
 #include <vector>
 
 #include "core/error.hpp"
+#include "gateway/listener/proxy_protocol.hpp"
 #include "gateway/log/log.hpp"
 #include "gateway/server/session.hpp"
 
@@ -82,9 +84,12 @@ Gateway::Gateway(config::Config cfg)
       bans_(cfg_.rate_limit.failure_threshold, static_cast<double>(cfg_.rate_limit.failure_window),
             static_cast<double>(cfg_.rate_limit.ban_duration), cfg_.rate_limit.table_size),
       deny_(cfg_.trust.state_dir, cfg_.jwt.leeway),
+      proxy_from_(
+          limits::CidrSet::parse(cfg_.server.proxy_protocol_from, "server.proxy_protocol_from")),
       ioc_(std::make_unique<asio::io_context>()) {
   audit_.set_observer([this](audit::Event event) { metrics_.count_event(event); });
   bans_.set_observer([this](const limits::ClientKey& key) { conns_.close_client(key); });
+  bans_.set_never_ban(limits::CidrSet::parse(cfg_.rate_limit.never_ban, "rate_limit.never_ban"));
   reloader_.load_initial();
   backend_ = std::make_unique<proxy::BackendPool>(*ioc_, cfg_.backend);
   svc_ = std::unique_ptr<Services>(
@@ -150,29 +155,101 @@ asio::awaitable<void> Gateway::accept_loop() {
     // waits for the client's delayed ACK (~40 ms per request on Linux).
     sock.set_option(tcp::no_delay(true), ec);
     const std::string ip = client_ip(remote);
-    // Banned addresses and the caps are enforced here, before any TLS work.
-    const bool banned = bans_.banned(key_of(ip), steady_seconds());
-    if (banned || !conns_.admit(ip)) {
-      metrics_.count_rejected_at_accept(banned ? "banned" : "conn_limit");
-      sock.close(ec);  // connection caps reached: closed before any TLS work
+    if (!cfg_.server.proxy_protocol) {
+      admit(std::move(sock), ip);
       continue;
     }
-    // Out of memory or an SSL_new failure drops this connection, never the listener.
-    std::shared_ptr<Session> s;
-    try {
-      s = std::make_shared<Session>(*svc_, conns_, std::move(sock), state_.get()->tls, ip);
-    } catch (const std::exception& e) {
-      conns_.release(ip);  // no session owns the slot
-      log_line(std::string("cannot create a session: ") + e.what());
+    // PROXY protocol: the peer must be a configured balancer; anyone else is closed
+    // before a byte is read, and audited (counting toward a ban of that peer, after which
+    // it is closed silently). A balancer itself is never banned by its own address.
+    if (!proxy_from_.contains(remote.address())) {
+      const bool banned = bans_.banned(key_of(ip), steady_seconds());
+      sock.close(ec);
+      if (banned) {
+        metrics_.count_rejected_at_accept("banned");
+        continue;
+      }
+      audit::Record r;
+      r.event = audit::Event::proxy_refused;
+      r.remote_ip = ip;
+      r.reason = "peer is not in server.proxy_protocol_from";
+      svc_->report(std::move(r));
       continue;
     }
-    try {
-      Session::start(std::move(s));
-    } catch (const std::exception& e) {
-      log_line(std::string("cannot start a session: ") +
-               e.what());  // its destructor freed the slot
+    if (proxy_pending_.load() >= cfg_.server.max_connections) {
+      metrics_.count_rejected_at_accept("conn_limit");
+      sock.close(ec);
+      continue;
     }
+    ++proxy_pending_;
+    auto ex = sock.get_executor();
+    asio::co_spawn(ex, proxied(std::move(sock), ip), report("PROXY protocol header"));
   }
+}
+
+void Gateway::admit(tcp::socket sock, const std::string& ip) {
+  boost::system::error_code ec;
+  // Banned addresses and the caps are enforced here, before any TLS work.
+  const bool banned = bans_.banned(key_of(ip), steady_seconds());
+  if (banned || !conns_.admit(ip)) {
+    metrics_.count_rejected_at_accept(banned ? "banned" : "conn_limit");
+    sock.close(ec);  // connection caps reached: closed before any TLS work
+    return;
+  }
+  // Out of memory or an SSL_new failure drops this connection, never the listener.
+  std::shared_ptr<Session> s;
+  try {
+    s = std::make_shared<Session>(*svc_, conns_, std::move(sock), state_.get()->tls, ip);
+  } catch (const std::exception& e) {
+    conns_.release(ip);  // no session owns the slot
+    log_line(std::string("cannot create a session: ") + e.what());
+    return;
+  }
+  try {
+    Session::start(std::move(s));
+  } catch (const std::exception& e) {
+    log_line(std::string("cannot start a session: ") + e.what());  // its destructor freed the slot
+  }
+}
+
+asio::awaitable<void> Gateway::proxied(tcp::socket sock, std::string peer_ip) {
+  struct Pending {
+    std::atomic<std::uint64_t>& n;
+    ~Pending() { --n; }
+  } pending{proxy_pending_};
+  boost::beast::tcp_stream stream(std::move(sock));
+  stream.expires_after(cfg_.server.handshake_timeout);
+  listener::ProxyHeaderReader reader;
+  boost::system::error_code ec;
+  // Exactly the header's bytes: the ClientHello behind it stays in the socket for TLS.
+  while (reader.state() == listener::ProxyHeaderReader::State::need_more) {
+    const auto want = reader.prepare();
+    const std::size_t n = co_await stream.async_read_some(asio::buffer(want.data(), want.size()),
+                                                          redirect_error(use_awaitable, ec));
+    if (ec) break;
+    reader.commit(n);
+  }
+  if (reader.state() != listener::ProxyHeaderReader::State::done || svc_->draining.load()) {
+    // A balancer's plain TCP health check connects and closes without a byte: not audited.
+    if (reader.state() == listener::ProxyHeaderReader::State::refused || reader.size() > 0 ||
+        ec == boost::beast::error::timeout) {
+      audit::Record r;
+      r.event = audit::Event::proxy_header_invalid;
+      r.remote_ip = peer_ip;
+      r.reason = reader.state() == listener::ProxyHeaderReader::State::refused
+                     ? reader.refusal()
+                     : "incomplete PROXY protocol header: " + ec.message();
+      // The balancer's fault, not a client's: audited, never counted toward a ban (that
+      // would ban every client behind it).
+      audit_.log(std::move(r));
+    }
+    stream.socket().close(ec);
+    co_return;
+  }
+  stream.expires_never();
+  tcp::socket s = stream.release_socket();
+  const std::string ip = reader.source() ? client_ip(tcp::endpoint(*reader.source(), 0)) : peer_ip;
+  admit(std::move(s), ip);
 }
 
 asio::awaitable<void> Gateway::signal_loop() {

@@ -8,10 +8,16 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <limits>
+
 #include "core/clock.hpp"
 #include "gateway/http/request_reader.hpp"
+#include "gateway/metrics/process.hpp"
 #include "gateway/revocation/chain.hpp"
 #include "gateway/server/gateway.hpp"
+#include "pki/version.hpp"
+#include "x509/names.hpp"
+#include "x509/pem.hpp"
 
 namespace gw::server {
 namespace {
@@ -21,6 +27,40 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using asio::redirect_error;
 using asio::use_awaitable;
+
+// The expiry gauges of the snapshot: each bundle CA, the server certificate, each JWT
+// key. A JWT key has no validity of its own: the signing key never ends while it signs
+// (+Inf); a retired one is still needed until the last token it signed has expired,
+// i.e. until its successor's file time + jwt.ttl + jwt.leeway (delete it after that).
+std::vector<metrics::Expiry> expiries(const Snapshot& snap, const config::Config& cfg,
+                                      std::int64_t now) {
+  std::vector<metrics::Expiry> out;
+  const auto cert = [&](const char* kind, const X509* x) {
+    out.push_back({kind,
+                   {{"subject", pki::x509::one_line(X509_get_subject_name(x))},
+                    {"serial", pki::x509::serial_hex(x)}},
+                   static_cast<double>(pki::x509::to_unix(X509_get0_notAfter(x)) - now)});
+  };
+  for (const auto& ca : snap.bundle->certs()) cert("ca", ca.get());
+  if (const X509* server = SSL_CTX_get0_certificate(snap.tls->native_handle())) {
+    cert("server", server);
+  }
+  const auto keys = snap.keys->all();
+  for (const jwt::SigningKey* k : keys) {
+    double left = std::numeric_limits<double>::infinity();
+    if (k != &snap.keys->signer()) {
+      std::int64_t successor = std::numeric_limits<std::int64_t>::max();
+      for (const jwt::SigningKey* o : keys) {
+        if (o->mtime_ns > k->mtime_ns || (o->mtime_ns == k->mtime_ns && o->kid > k->kid)) {
+          successor = std::min(successor, o->mtime_ns);
+        }
+      }
+      left = static_cast<double>(successor / 1000000000 + cfg.jwt.ttl + cfg.jwt.leeway - now);
+    }
+    out.push_back({"jwt_key", {{"kid", k->kid}}, left});
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -35,7 +75,8 @@ std::string Gateway::scrape() {
   g.bans_active = bans_.active_bans(steady_seconds());
   g.ip_table_entries = buckets_.size() + bans_.size();
   g.ready = !svc_->draining.load() && !revocation::stale(*snap->crls, now, cfg_.trust.crl_grace);
-  return metrics_.render(g);
+  return metrics_.render(g) + metrics::render_build_info(pki::kVersion) +
+         metrics::render_process() + metrics::render_expiry(expiries(*snap, cfg_, now));
 }
 
 asio::awaitable<void> Gateway::metrics_loop() {

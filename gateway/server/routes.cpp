@@ -201,6 +201,8 @@ asio::awaitable<http::Response> route(Services& svc, http::Request& req, const C
       break;
     case Route::admin_revoke:
     case Route::admin_deny_jti:
+    case Route::admin_bans:
+    case Route::admin_unban:
       co_return admin(svc, *snap, req, client);
     case Route::healthz:
       if (get) co_return http::json_response(status::ok, {{"status", "ok"}});

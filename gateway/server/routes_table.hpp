@@ -23,6 +23,8 @@ enum class Route : std::uint8_t {
   readyz,
   admin_revoke,
   admin_deny_jti,
+  admin_bans,   // GET: the bans in force
+  admin_unban,  // POST: lift one ban
   metrics,  // the metrics listener's GET /metrics (not served on the main listener)
   other,    // anything else: 404
   count_    // not a route: the number of rows kRoutes must have
@@ -58,6 +60,8 @@ inline constexpr std::array<RouteInfo, static_cast<std::size_t>(Route::count_)> 
     {Route::readyz, "readyz", "/readyz", Match::exact, Guard::none},
     {Route::admin_revoke, "admin_revoke", "/admin/revoke", Match::exact, Guard::admin_cert},
     {Route::admin_deny_jti, "admin_deny_jti", "/admin/deny-jti", Match::exact, Guard::admin_cert},
+    {Route::admin_bans, "admin_bans", "/admin/bans", Match::exact, Guard::admin_cert},
+    {Route::admin_unban, "admin_unban", "/admin/unban", Match::exact, Guard::admin_cert},
     {Route::metrics, "metrics", "/metrics", Match::never, Guard::none},
     {Route::other, "other", "", Match::never, Guard::none},
 }};

@@ -16,8 +16,9 @@ limits::ClientKey key_of(const std::string& ip) {
 void Services::report(audit::Record r) {
   const bool counts = audit::counts_toward_ban(r.event);
   const std::string ip = counts ? r.remote_ip : std::string();
+  const audit::Event event = r.event;
   audit.log(std::move(r));
-  if (ip.empty() || !bans.record_failure(key_of(ip), steady_seconds())) return;
+  if (ip.empty() || !bans.record_failure(key_of(ip), steady_seconds(), audit::name(event))) return;
   audit::Record ban;
   ban.event = audit::Event::ip_banned;
   ban.remote_ip = ip;

@@ -61,7 +61,7 @@ want=(
   "PrivateDevices=yes" "MemoryDenyWriteExecute=yes" "CapabilityBoundingSet="
   "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" "SystemCallFilter=@system-service"
   "ReadWritePaths=/var/log/iot-gateway /var/lib/iot-gateway" "LimitNOFILE=65536"
-  "MemoryMax=1G" "TasksMax=256" "LimitCORE=0"
+  "MemoryMax=1280M" "TasksMax=256" "LimitCORE=0"
   "ExecStart=/usr/local/bin/iot-gateway --config /etc/iot-gateway/gateway.toml"
 )
 for line in "${want[@]}"; do

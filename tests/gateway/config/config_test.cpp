@@ -101,16 +101,16 @@ TEST_CASE("durations: ms and compound, each key with a minimum and a maximum") {
 TEST_CASE("PROXY protocol sources and the ban allow-list take CIDRs and refuse anything else") {
   const auto p = parse(
       "[server]\nproxy_protocol = true\nproxy_protocol_from = [\"10.0.0.0/8\", \"::1\", "
-      "\"2001:db8::/32\"]\n[rate_limit]\nallow = [\"192.0.2.7\", \"198.51.100.0/24\"]\n");
+      "\"2001:db8::/32\"]\n[rate_limit]\nnever_ban = [\"192.0.2.7\", \"198.51.100.0/24\"]\n");
   REQUIRE(p.problems.empty());
   CHECK(p.config.server.proxy_protocol);
   CHECK(p.config.server.proxy_protocol_from.size() == 3);
-  CHECK(p.config.rate_limit.allow.size() == 2);
+  CHECK(p.config.rate_limit.never_ban.size() == 2);
   CHECK_FALSE(parse("").config.server.proxy_protocol);
   for (const char* bad : {"10.0.0.1/8", "10.0.0.0/33", "::/129", "10.0.0/8", "host", "10.0.0.0/",
                           "10.0.0.0/-1", "10.0.0.0/08x", ""}) {
-    const auto q = parse(std::string("[rate_limit]\nallow = [\"") + bad + "\"]\n");
-    CHECK_MESSAGE(mentions(q, "rate_limit.allow"), bad);
+    const auto q = parse(std::string("[rate_limit]\nnever_ban = [\"") + bad + "\"]\n");
+    CHECK_MESSAGE(mentions(q, "rate_limit.never_ban"), bad);
   }
   CHECK(mentions(parse("[server]\nproxy_protocol_from = \"10.0.0.0/8\"\n"),
                  "server.proxy_protocol_from: must be an array of strings"));
@@ -192,4 +192,29 @@ TEST_CASE("a malformed [server] hsts stops start-up naming the key") {
     CHECK_MESSAGE(mentions(p, "server.hsts"), bad);
   }
   CHECK(mentions(parse("[server]\nhsts = 5\n"), "server.hsts: must be a string"));
+}
+
+TEST_CASE("proxy_protocol is off by default and needs proxy_protocol_from when on") {
+  auto p = parse("");
+  CHECK_FALSE(p.config.server.proxy_protocol);
+  CHECK(p.config.server.proxy_protocol_from.empty());
+  p = parse("[server]\nproxy_protocol = true\n");
+  CHECK(mentions(p, "server.proxy_protocol_from"));
+  p = parse("[server]\nproxy_protocol = true\nproxy_protocol_from = [\"10.0.0.0/8\", \"::1\"]\n");
+  REQUIRE(p.problems.empty());
+  CHECK(p.config.server.proxy_protocol_from.size() == 2);
+  p = parse("[server]\nproxy_protocol = \"yes\"\nproxy_protocol_from = [\"10.1.0.0/8\", 7]\n");
+  CHECK(mentions(p, "server.proxy_protocol:"));
+  CHECK(mentions(p, "server.proxy_protocol_from: '10.1.0.0/8'"));
+}
+
+TEST_CASE("never_ban takes address ranges, IPv6 ones at most /64") {
+  auto p = parse("[rate_limit]\nnever_ban = [\"192.0.2.0/24\", \"2001:db8::/48\"]\n");
+  REQUIRE(p.problems.empty());
+  CHECK(p.config.rate_limit.never_ban.size() == 2);
+  p = parse("[rate_limit]\nnever_ban = [\"2001:db8::1/128\"]\n");
+  CHECK(mentions(p, "rate_limit.never_ban"));
+  CHECK(mentions(p, "/64"));
+  p = parse("[rate_limit]\nnever_ban = \"192.0.2.0/24\"\n");
+  CHECK(mentions(p, "must be an array"));
 }
