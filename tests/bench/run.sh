@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# iot-gateway side by side with Debian's nginx, in one run, on loopback only.
+#   tests/bench/run.sh [--quick] [--rounds N] [--devices N] [--out FILE]
+# Builds Release (unless IOTPKI_BIN is set; the load generator from IOTPKI_LOADGEN, else
+# build/tests/bench/loadgen), makes a PKI with the project's tools (iot-ca defaults: RSA
+# root, EC P-384 issuing CA; N devices enrolled with iot-provision --batch), starts one
+# backend (a plain-HTTP nginx), then iot-gateway (threads = 2) and nginx (2 workers) with
+# the same server certificate (leaf only), bundle and CRL: TLS 1.3 only, no tickets, no
+# session cache. Each scenario runs on both servers alternately (A B A B ..., --rounds, at
+# least 3; 1 with --quick):
+#   login  a new TLS 1.3 handshake per request + POST /auth/token (nginx: return 200)
+#   api    16 keep-alive connections, GET /api/x with a JWT (nginx: proxy_pass), proxied
+#   idle   RSS per idle mTLS connection (N open, one GET each)
+# Prints a table (median of the rounds; server CPU per request from /proc/PID/stat of the
+# server processes only; the load average) and writes every figure as JSON (--out).
+# Exits non-zero when a scenario produced no figure; the values are not judged.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+QUICK=0
+ROUNDS=3
+DEVICES=1000
+OUT=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --rounds) ROUNDS=$2; shift ;;
+    --devices) DEVICES=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    *) echo "usage: $0 [--quick] [--rounds N] [--devices N] [--out FILE]" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$QUICK" = 1 ]; then
+  ROUNDS=1 DEVICES=${BENCH_DEVICES:-50} LOGIN_S=2 API_S=2 IDLE_N=200
+else
+  [ "$ROUNDS" -ge 3 ] || { echo "at least 3 rounds (or --quick)" >&2; exit 2; }
+  LOGIN_S=${BENCH_LOGIN_S:-8} API_S=${BENCH_API_S:-8} IDLE_N=${BENCH_IDLE_N:-2000}
+fi
+PY=/usr/bin/python3
+command -v nginx >/dev/null || { echo "nginx is not installed (scripts/install-deps.sh)" >&2; exit 1; }
+
+if [ -z "${IOTPKI_BIN:-}" ]; then
+  echo "== building Release in $REPO/build"
+  cmake -S "$REPO" -B "$REPO/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$REPO/build" -j 2 --target iot-ca iot-provision iot-gateway loadgen
+  IOTPKI_BIN=$REPO/build/bin
+fi
+LOADGEN=${IOTPKI_LOADGEN:-$REPO/build/tests/bench/loadgen}
+[ -x "$LOADGEN" ] || { echo "no load generator at $LOADGEN" >&2; exit 1; }
+export PATH="$IOTPKI_BIN:$PATH"
+ulimit -n "$(ulimit -Hn)"
+
+T=$(mktemp -d /tmp/iotpki-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; done
+  for pid in "${PIDS[@]:-}"; do if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_port() { for _ in $(seq 1 150); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+tree() { echo "$1"; pgrep -P "$1" || true; }  # a server's processes (nginx: master + workers)
+cpu_ticks() { # utime + stime of the given pids
+  local total=0 p
+  for p in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$total"
+}
+rss_kib() {
+  local total=0 p
+  for p in "$@"; do total=$((total + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done
+  echo "$total"
+}
+
+echo "== PKI in $T ($DEVICES devices)"
+H=$T/pki
+mkdir -m 700 "$H"
+iot-ca --home "$H" init --cn "Bench Root" --no-passphrase >/dev/null 2>&1
+iot-ca --home "$H" intermediate --name line --cn "Bench Issuing" --no-passphrase >/dev/null 2>&1
+sed -i -e 's/^t_cost = .*/t_cost = 1/' -e 's/^m_cost_kib = .*/m_cost_kib = 8192/' "$H/iot-pki.toml"
+mkdir -p "$T/gw" "$T/dev" "$T/csr" "$T/ng" "$T/be"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/gw/server.key" 2>/dev/null
+chmod 600 "$T/gw/server.key"
+openssl req -new -key "$T/gw/server.key" -subj /CN=localhost -out "$T/server.csr" 2>/dev/null
+iot-ca --home "$H" sign --csr "$T/server.csr" --profile server --san DNS:localhost,IP:127.0.0.1 \
+  --out "$T/gw/server.crt" >/dev/null
+# The devices' side: their own keys and CSRs (python3-cryptography, not our tools).
+$PY - "$DEVICES" "$T/dev" "$T/csr" <<'PYEOF'
+import sys
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+n, keys, csrs = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+for i in range(1, n + 1):
+    name = f"bench-{i:05d}"
+    key = ec.generate_private_key(ec.SECP256R1())
+    open(f"{keys}/{name}.key", "wb").write(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+           .sign(key, hashes.SHA256()))
+    open(f"{csrs}/{name}.csr", "wb").write(csr.public_bytes(serialization.Encoding.PEM))
+PYEOF
+seq -f 'bench-%05g' 1 "$DEVICES" >"$T/ids"
+iot-provision --home "$H" token --batch "$T/ids" --out "$T/tokens.csv" --ttl 2h --jobs 2 >/dev/null
+{ echo "token,csr_path"; tail -n +2 "$T/tokens.csv" | awk -F, -v d="$T/csr" '{print $2 "," d "/" $1 ".csr"}'; } >"$T/manifest.csv"
+iot-provision --home "$H" enroll --batch "$T/manifest.csv" --out-dir "$T/enrolled" --jobs 2 >/dev/null 2>&1
+mv "$T"/enrolled/*.crt "$T/dev/"
+iot-ca --home "$H" export --out "$T/gw/trust" >/dev/null
+iot-gateway jwt-key new --dir "$T/gw/jwt" >/dev/null
+BUNDLE=$T/gw/trust/ca-bundle.pem
+
+GW_PORT=$(port)
+NG_PORT=$(port)
+BE_PORT=$(port)
+MAX_CONN=$((IDLE_N + 1000))
+cat >"$T/gw/gateway.toml" <<TOML
+[server]
+listen = "127.0.0.1:$GW_PORT"
+cert = "server.crt"
+key = "server.key"
+threads = 2
+max_connections = $MAX_CONN
+max_connections_per_ip = $MAX_CONN
+idle_timeout = "10m"
+metrics_listen = ""
+[trust]
+bundle = "trust/ca-bundle.pem"
+crl = "trust/crl.pem"
+[jwt]
+keys_dir = "jwt"
+[backend]
+url = "http://127.0.0.1:$BE_PORT"
+pool_size = 16
+[rate_limit]
+token_rate = 100000
+token_burst = 100000
+[audit]
+path = "audit.log"
+TOML
+subst() { # subst TEMPLATE OUT DIR PORT
+  sed -e "s|@DIR@|$3|g" -e "s|@PORT@|$4|g" -e "s|@WORKERS@|2|g" -e "s|@MAX_CONN@|$MAX_CONN|g" \
+    -e "s|@BACKEND_PORT@|$BE_PORT|g" -e "s|@SERVER_CERT@|$T/gw/server.crt|g" \
+    -e "s|@SERVER_KEY@|$T/gw/server.key|g" -e "s|@BUNDLE@|$BUNDLE|g" \
+    -e "s|@CRL@|$T/gw/trust/crl.pem|g" "$1" >"$2"
+}
+subst "$REPO/tests/bench/backend.conf.in" "$T/be/nginx.conf" "$T/be" "$BE_PORT"
+subst "$REPO/tests/bench/nginx.conf.in" "$T/ng/nginx.conf" "$T/ng" "$NG_PORT"
+nginx -c "$T/be/nginx.conf" -e "$T/be/error.log" 2>>"$T/be/stderr" &
+PIDS+=($!)
+(cd "$T/gw" && exec iot-gateway --config gateway.toml 2>"$T/gateway.err") &
+GW_PID=$!
+PIDS+=("$GW_PID")
+nginx -c "$T/ng/nginx.conf" -e "$T/ng/error.log" 2>>"$T/ng/stderr" &
+NG_PID=$!
+PIDS+=("$NG_PID")
+wait_port "$BE_PORT"
+wait_port "$GW_PORT" || { cat "$T/gateway.err" >&2; exit 1; }
+wait_port "$NG_PORT" || { cat "$T/ng/stderr" "$T/ng/error.log" >&2; exit 1; }
+sleep 0.5
+CLK_TCK=$(getconf CLK_TCK)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# A token of the first device, so that nginx receives the same request bytes.
+TOKEN=$(curl -sS --max-time 10 --cacert "$BUNDLE" --cert "$T/dev/bench-00001.crt" \
+  --key "$T/dev/bench-00001.key" -X POST "https://127.0.0.1:$GW_PORT/auth/token" |
+  $PY -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+
+echo "== openssl speed (the public-key floor of one login)"
+openssl speed -seconds 1 ecdhx25519 ecdsap256 ecdsap384 rsa4096 >"$T/speed.txt" 2>/dev/null || true
+
+LG=("$LOADGEN" --ca "$BUNDLE" --certs "$T/dev" --max-certs "$DEVICES" --sources 200)
+RESULTS=$T/results.jsonl
+: >"$RESULTS"
+# run_one SCENARIO SERVER PORT PID: one measurement, one JSON line in $RESULTS.
+run_one() {
+  local scenario=$1 server=$2 p=$3 pid=$4 out=$T/run.json
+  local procs ticks0 ticks1 rss0 rss1 extra=()
+  mapfile -t procs < <(tree "$pid")
+  if [ "$server" = gateway ] && [ "$scenario" = api ]; then extra=(--bearer auto); fi
+  if [ "$server" = nginx ] && [ "$scenario" = api ]; then extra=(--bearer "$TOKEN"); fi
+  ticks0=$(cpu_ticks "${procs[@]}")
+  rss0=$(rss_kib "${procs[@]}")
+  case $scenario in
+    login) "${LG[@]}" --port "$p" --mode login --threads 4 --duration "$LOGIN_S" >"$out" || true ;;
+    api) "${LG[@]}" --port "$p" --mode keepalive --connections 16 --path /api/x \
+      --duration "$API_S" "${extra[@]}" >"$out" || true ;;
+    idle)
+      : >"$out"
+      "${LG[@]}" --port "$p" --mode idle --threads 4 --connections "$IDLE_N" --duration 120 \
+        --hold 120 >"$out" &
+      local lg=$!
+      for _ in $(seq 1 1200); do [ -s "$out" ] && break; sleep 0.1; done
+      sleep 1
+      rss1=$(rss_kib "${procs[@]}")
+      kill "$lg" 2>/dev/null || true
+      wait "$lg" 2>/dev/null || true
+      sleep 1 ;;
+  esac
+  ticks1=$(cpu_ticks "${procs[@]}")
+  $PY - "$out" "$scenario" "$server" "$((ticks1 - ticks0))" "$CLK_TCK" "$rss0" "${rss1:-0}" >>"$RESULTS" <<'PYEOF'
+import json, sys
+path, scenario, server, ticks, hz, rss0, rss1 = sys.argv[1:]
+try:
+    d = json.loads(open(path).read().splitlines()[0])
+except (IndexError, ValueError):
+    d = {"error": "no output"}
+d.update(scenario=scenario, server=server, cpu_s=int(ticks) / int(hz))
+if scenario == "idle" and d.get("open"):
+    d["rss_kib_before"], d["rss_kib_after"] = int(rss0), int(rss1)
+    d["rss_bytes_per_conn"] = (int(rss1) - int(rss0)) * 1024 / d["open"]
+elif d.get("requests"):
+    d["cpu_us_per_req"] = d["cpu_s"] * 1e6 / d["requests"]
+print(json.dumps(d))
+PYEOF
+  tail -n1 "$RESULTS" | $PY -c 'import json,sys; d=json.load(sys.stdin); print("   %-6s %-8s %s" % (d["scenario"], d["server"], {k: d[k] for k in ("rate","open","cpu_us_per_req","rss_bytes_per_conn","errors_total") if k in d}))'
+}
+
+for r in $(seq 1 "$ROUNDS"); do
+  echo "== round $r of $ROUNDS"
+  for scenario in login api idle; do
+    run_one "$scenario" gateway "$GW_PORT" "$GW_PID"
+    run_one "$scenario" nginx "$NG_PORT" "$NG_PID"
+  done
+done
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+kill -0 "$GW_PID" || { echo "the gateway died: $(tail -5 "$T/gateway.err")" >&2; exit 1; }
+
+$PY - "$RESULTS" "$T/speed.txt" "$LOAD_START" "$LOAD_END" "$QUICK" "$ROUNDS" "$DEVICES" "${OUT:-}" <<'PYEOF'
+import json, os, re, statistics, sys
+results, speed, load0, load1, quick, rounds, devices, out = sys.argv[1:]
+rows = [json.loads(line) for line in open(results)]
+# openssl speed: ops/s of each primitive -> µs per operation.
+ops = {}
+for line in open(speed):
+    m = re.match(r"\s*(\d+) bits ecdh \((X25519)\)\s+\S+s\s+([\d.]+)", line)
+    if m: ops["x25519_derive"] = 1e6 / float(m.group(3))
+    m = re.match(r"\s*(\d+) bits ecdsa \((nistp256|nistp384)\)\s+\S+s\s+\S+s\s+([\d.]+)\s+([\d.]+)", line)
+    if m:
+        ops[m.group(2) + "_sign"], ops[m.group(2) + "_verify"] = 1e6 / float(m.group(3)), 1e6 / float(m.group(4))
+    m = re.match(r"rsa 4096 bits\s+\S+s\s+\S+s\s+([\d.]+)\s+([\d.]+)", line)
+    if m: ops["rsa4096_sign"], ops["rsa4096_verify"] = 1e6 / float(m.group(1)), 1e6 / float(m.group(2))
+floor = None
+need = ("x25519_derive", "nistp256_sign", "nistp256_verify", "nistp384_verify", "rsa4096_verify")
+if all(k in ops for k in need):
+    # Server side of one login: X25519 keygen + derive, its CertificateVerify, the
+    # device's CertificateVerify, the device certificate (P-384 issuing CA), the issuing
+    # CA certificate (RSA-4096 root), the JWT signature (ES256).
+    floor = (2 * ops["x25519_derive"] + ops["nistp256_sign"] + ops["nistp256_verify"]
+             + ops["nistp384_verify"] + ops["rsa4096_verify"] + ops["nistp256_sign"])
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+summary = {}
+for sc in ("login", "api", "idle"):
+    s = {}
+    for srv in ("gateway", "nginx"):
+        rs = [r for r in rows if r["scenario"] == sc and r["server"] == srv]
+        s[srv] = {
+            "rounds": len(rs),
+            "rate": med([r.get("rate") for r in rs]),
+            "p50_us": med([r.get("latency_us", {}).get("p50") for r in rs]),
+            "p99_us": med([r.get("latency_us", {}).get("p99") for r in rs]),
+            "max_us": med([r.get("latency_us", {}).get("max") for r in rs]),
+            "cpu_us_per_req": med([r.get("cpu_us_per_req") for r in rs]),
+            "rss_bytes_per_conn": med([r.get("rss_bytes_per_conn") for r in rs]),
+            "errors": sum(r.get("errors_total", 0) for r in rs),
+        }
+    # ratios per round (A B adjacent), then the median
+    g = [r for r in rows if r["scenario"] == sc and r["server"] == "gateway"]
+    n = [r for r in rows if r["scenario"] == sc and r["server"] == "nginx"]
+    if sc == "idle":
+        ratios = [a["rss_bytes_per_conn"] / b["rss_bytes_per_conn"] for a, b in zip(g, n)
+                  if a.get("rss_bytes_per_conn") and b.get("rss_bytes_per_conn")]
+    else:
+        ratios = [a["rate"] / b["rate"] for a, b in zip(g, n) if a.get("rate") and b.get("rate")]
+    s["ratio"] = med(ratios)
+    summary[sc] = s
+if floor and summary["login"]["gateway"]["cpu_us_per_req"]:
+    summary["login"]["gateway_cpu_vs_floor"] = summary["login"]["gateway"]["cpu_us_per_req"] / floor
+if summary["api"]["gateway"]["cpu_us_per_req"] and summary["api"]["nginx"]["cpu_us_per_req"]:
+    summary["api"]["cpu_ratio"] = summary["api"]["gateway"]["cpu_us_per_req"] / summary["api"]["nginx"]["cpu_us_per_req"]
+doc = {
+    "machine": {"nproc": os.cpu_count(), "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
+                "load_start": load0, "load_end": load1, "quick": quick == "1", "rounds": int(rounds), "devices": int(devices)},
+    "openssl_us": ops, "login_floor_us": floor, "summary": summary, "runs": rows,
+}
+f = lambda v, fmt="{:.0f}": "-" if v is None else fmt.format(v)
+print()
+print(f"machine: {doc['machine']['nproc']} CPUs ({doc['machine']['cpu']}), load average {load0} -> {load1}, {rounds} round(s), {devices} devices")
+print(f"public-key floor of one login (openssl speed): {f(floor)} µs")
+print(f"{'scenario':<8} {'gateway':>10} {'nginx':>10} {'ratio':>6}  {'goal':<8} {'p99 gw/ng (µs)':>16}  {'CPU/req gw vs ng (µs)':>22}")
+goals = {"login": ">= 1.0", "api": ">= 1.0", "idle": "<= 1.0"}
+for sc, s in summary.items():
+    g, n = s["gateway"], s["nginx"]
+    if sc == "idle":
+        a, b, p99, cpu = f(g["rss_bytes_per_conn"]) + " B", f(n["rss_bytes_per_conn"]) + " B", "-", "-"
+    else:
+        a, b = f(g["rate"]) + "/s", f(n["rate"]) + "/s"
+        p99 = f"{f(g['p99_us'])} / {f(n['p99_us'])}"
+        cpu = f"{f(g['cpu_us_per_req'])} vs {f(n['cpu_us_per_req'])}"
+    print(f"{sc:<8} {a:>10} {b:>10} {f(s['ratio'], '{:.2f}'):>6}  {goals[sc]:<8} {p99:>16}  {cpu:>22}")
+if "gateway_cpu_vs_floor" in summary["login"]:
+    print(f"login: gateway CPU per login = {summary['login']['gateway_cpu_vs_floor']:.2f}x the floor (goal <= 2.0)")
+if "cpu_ratio" in summary["api"]:
+    print(f"api: gateway CPU per request = {summary['api']['cpu_ratio']:.2f}x nginx's (goal <= 1.0)")
+if out:
+    json.dump(doc, open(out, "w"), indent=1)
+    print(f"figures: {out}")
+missing = [f"{sc}/{srv}" for sc, s in summary.items() for srv in ("gateway", "nginx")
+           if s[srv]["rate"] is None and s[srv]["rss_bytes_per_conn"] is None]
+if missing:
+    print("no figures for: " + ", ".join(missing), file=sys.stderr)
+    sys.exit(1)
+PYEOF
