@@ -15,6 +15,8 @@
 # Prints a table (median of the rounds; server CPU per request from /proc/PID/stat of the
 # server processes only; the load average) and writes every figure as JSON (--out).
 # Exits non-zero when a scenario produced no figure; the values are not judged.
+# BENCH_PROFILE=DIR: perf record -g of each server during its first login and api run
+# (DIR/<server>-<scenario>.data; read with perf report -i).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 QUICK=0
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$QUICK" = 1 ]; then
-  ROUNDS=1 DEVICES=${BENCH_DEVICES:-50} LOGIN_S=2 API_S=2 IDLE_N=200
+  ROUNDS=1 DEVICES=${BENCH_DEVICES:-50} LOGIN_S=${BENCH_LOGIN_S:-2} API_S=${BENCH_API_S:-2} IDLE_N=${BENCH_IDLE_N:-200}
 else
   [ "$ROUNDS" -ge 3 ] || { echo "at least 3 rounds (or --quick)" >&2; exit 2; }
   LOGIN_S=${BENCH_LOGIN_S:-8} API_S=${BENCH_API_S:-8} IDLE_N=${BENCH_IDLE_N:-2000}
@@ -183,6 +185,13 @@ run_one() {
   if [ "$server" = nginx ] && [ "$scenario" = api ]; then extra=(--bearer "$TOKEN"); fi
   ticks0=$(cpu_ticks "${procs[@]}")
   rss0=$(rss_kib "${procs[@]}")
+  local prof=""
+  if [ -n "${BENCH_PROFILE:-}" ] && [ "$scenario" != idle ] && [ ! -e "$BENCH_PROFILE/$server-$scenario.data" ]; then
+    mkdir -p "$BENCH_PROFILE"
+    perf record -q -F 999 --call-graph dwarf,16384 -o "$BENCH_PROFILE/$server-$scenario.data" -p "$(IFS=,; echo "${procs[*]}")" \
+      -- sleep "$((LOGIN_S > 1 ? LOGIN_S - 1 : 1))" >/dev/null 2>&1 &
+    prof=$!
+  fi
   case $scenario in
     login) "${LG[@]}" --port "$p" --mode login --threads 4 --duration "$LOGIN_S" >"$out" || true ;;
     api) "${LG[@]}" --port "$p" --mode keepalive --connections 16 --path /api/x \
@@ -200,6 +209,7 @@ run_one() {
       sleep 1 ;;
   esac
   ticks1=$(cpu_ticks "${procs[@]}")
+  if [ -n "$prof" ]; then wait "$prof" || true; fi
   $PY - "$out" "$scenario" "$server" "$((ticks1 - ticks0))" "$CLK_TCK" "$rss0" "${rss1:-0}" >>"$RESULTS" <<'PYEOF'
 import json, sys
 path, scenario, server, ticks, hz, rss0, rss1 = sys.argv[1:]
