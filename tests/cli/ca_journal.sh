@@ -4,10 +4,7 @@
 # reordered record are each detected and named.
 . "$(dirname "$0")/../lib/common.sh"
 H=$T/pki
-mkdir -m 700 "$H"
-printf '[argon2]\nt_cost = 1\nm_cost_kib = 8192\n' >"$H/iot-pki.toml"
-iot-ca --home "$H" init --cn "Journal Root" --key ec-p256 --no-passphrase >/dev/null
-iot-ca --home "$H" intermediate --name i1 --cn "Issuing" --no-passphrase >/dev/null
+pki_home "$H" i1
 for i in 1 2 3; do
   make_device_csr "dev-$i" "$T"
   iot-ca --home "$H" sign --csr "$T/dev-$i.csr" --profile device --out "$T/dev-$i.crt" >/dev/null

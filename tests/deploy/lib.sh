@@ -97,17 +97,9 @@ have_gateway() { [ -x "$IOTPKI_BIN/iot-gateway" ] && [ -x "$IOTPKI_BIN/iot-ca" ]
 # bundle, a JWT key and DIR/gateway.toml listening on LISTEN. Audit log DIR/audit.log.
 gw_setup() {
   local G=$1 listen=$2 H="$1/pki"
-  mkdir -p "$G/dev"
-  mkdir -m 700 "$H"
-  printf '[ca]\norganisation = "Deploy Test"\n' >"$H/iot-pki.toml"
-  iot-ca --home "$H" init --cn "Deploy Test Root" --key ec-p256 --no-passphrase >/dev/null
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$G/server.key" 2>/dev/null
-  chmod 600 "$G/server.key"
-  openssl req -new -key "$G/server.key" -subj /CN=localhost -out "$G/server.csr"
-  iot-ca --home "$H" sign --csr "$G/server.csr" --profile server --san DNS:localhost \
-    --out "$G/server.crt" >/dev/null
-  make_device_csr dev-1 "$G/dev"
-  iot-ca --home "$H" sign --csr "$G/dev/dev-1.csr" --profile device --out "$G/dev/dev-1.crt" >/dev/null
+  pki_home "$H"
+  pki_server_cert "$H" "$G" DNS:localhost
+  pki_device "$H" dev-1 "$G/dev"
   iot-ca --home "$H" export --out "$G/trust" >/dev/null
   iot-gateway jwt-key new --dir "$G/jwt" >/dev/null
   cat >"$G/gateway.toml" <<EOF

@@ -18,14 +18,9 @@ serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
 
 # Root + issuing CA iss1, the gateway's server certificate, trust export, a JWT key.
 gw_pki() {
-  ca init --cn "Test Root" --key ec-p256 --no-passphrase >/dev/null
-  ca intermediate --name iss1 --cn "Issuing 1" --key ec-p256 --no-passphrase >/dev/null
+  pki_home "$PKIH" iss1
   mkdir -p "$GW" "$DEV"
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$GW/server.key" 2>/dev/null
-  chmod 600 "$GW/server.key"
-  openssl req -new -key "$GW/server.key" -subj /CN=localhost -out "$T/server.csr" 2>/dev/null
-  ca sign --csr "$T/server.csr" --profile server --san DNS:localhost,IP:127.0.0.1 \
-    --out "$GW/server.crt" >/dev/null
+  pki_server_cert "$PKIH" "$GW"
   gw_export
   iot-gateway jwt-key new --dir "$GW/jwt" >/dev/null
 }
@@ -33,12 +28,7 @@ gw_pki() {
 gw_export() { ca export --out "$GW/trust" >/dev/null; }
 
 # gw_device ID [profile] [ca]: the device makes its key and CSR, the CA signs it.
-gw_device() {
-  local id=$1 profile=${2:-device} ca_name=${3:-iss1}
-  make_device_csr "$id" "$DEV"
-  ca sign --csr "$DEV/$id.csr" --profile "$profile" ${ca_name:+--ca "$ca_name"} \
-    --out "$DEV/$id.crt" >/dev/null
-}
+gw_device() { pki_device "$PKIH" "$1" "$DEV" "${2:-device}" "${3:-iss1}"; }
 
 # gw_config [extra TOML lines for [trust] ...]: writes gateway.toml with relative paths.
 gw_config() {

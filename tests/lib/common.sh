@@ -85,3 +85,7 @@ make_device_csr() {  # make_device_csr ID DIR [keyalg]
 }
 
 finish() { echo "$PASSED passed, 0 failed"; }
+
+# The PKI fixture (CA homes, server and device certificates).
+# shellcheck source=tests/lib/pki.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pki.sh"

@@ -2,20 +2,9 @@
 # shellcheck shell=bash
 # Helpers for the iot-provision integration tests; source after ../lib/common.sh.
 
-# new_home DIR [default-cost]: a root + issuing CA (EC P-256, unencrypted) whose
-# settings use a low Argon2id cost (t=1, 8 MiB) unless "default-cost" is given.
-new_home() {
-  local h=$1
-  iot-ca --home "$h" init --cn "Test Root" --key ec-p256 --no-passphrase >/dev/null 2>"$T/init.err" ||
-    fail "iot-ca init: $(cat "$T/init.err")"
-  iot-ca --home "$h" intermediate --name line1 --cn "Factory Line 1" --no-passphrase >/dev/null 2>&1 ||
-    fail "iot-ca intermediate"
-  if [ "${2:-}" != default-cost ]; then
-    sed -i -e 's/^t_cost = .*/t_cost = 1/' -e 's/^m_cost_kib = .*/m_cost_kib = 8192/' \
-      "$h/iot-pki.toml"
-    grep -q '^m_cost_kib = 8192' "$h/iot-pki.toml" || fail "could not lower the Argon2 cost"
-  fi
-}
+# new_home DIR [default-cost]: a root + issuing CA "line1" (tests/lib/pki.sh), with a
+# low Argon2id cost unless "default-cost" is given.
+new_home() { pki_home "$1" line1 "${2:-low}"; }
 
 # The CA bundle of a home, as `iot-ca export` writes it.
 bundle_of() {

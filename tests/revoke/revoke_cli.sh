@@ -7,8 +7,7 @@
 H=$T/pki
 OUT=$T/out
 mkdir -p "$OUT" "$T/dev"
-iot-ca --home "$H" init --cn "Revoke CLI Root" --key ec-p256 --no-passphrase >/dev/null
-iot-ca --home "$H" intermediate --name iss1 --cn "Revoke CLI Issuing" --key ec-p256 --no-passphrase >/dev/null
+pki_home "$H" iss1
 R() { iot-revoke --home "$H" "$@"; }
 issue() {  # issue ID [FILE-TAG]: a device certificate signed by the enrollment CA
   local id=$1 tag=${2:-$1}

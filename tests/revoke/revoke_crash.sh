@@ -13,8 +13,7 @@ TR=$T/trust
 SINGLE=$T/single
 KILLS=${REVOKE_CRASH_KILLS:-12}
 mkdir -p "$SINGLE"
-iot-ca --home "$H" init --cn "Crash Root" --key ec-p256 --no-passphrase >/dev/null
-iot-ca --home "$H" intermediate --name iss1 --cn "Crash Issuing" --key ec-p256 --no-passphrase >/dev/null
+pki_home "$H" iss1
 seed_revoked "$H/registry.db" iss1 200000
 
 ms() { date +%s%3N; }

@@ -14,18 +14,14 @@
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/audit/verify.hpp"
 #include "gateway/metrics/metrics.hpp"
+#include "pki_fixture.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "gw-audit-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : test::ScratchDir {
+  TempDir() : test::ScratchDir("gw-audit") {}
 };
 
 gw::audit::Record rec(const char* event, std::string ip = "127.0.0.1") {

@@ -18,6 +18,7 @@
 #include "gateway/revocation/trust.hpp"
 #include "gateway/server/trust_policy.hpp"
 #include "keys/keys.hpp"
+#include "pki_fixture.hpp"
 #include "x509/pem.hpp"
 #include "x509/profile.hpp"
 
@@ -30,20 +31,7 @@ namespace {
 using gw::revocation::Verdict;
 constexpr std::int64_t kGrace = 3600;
 
-struct Scratch {
-  std::filesystem::path path;
-  explicit Scratch(const char* tag)
-      : path(std::filesystem::temp_directory_path() /
-             (std::string("gw-trust-") + tag + "-" + std::to_string(::getpid()) + "-" +
-              std::to_string(counter()++))) {
-    std::filesystem::remove_all(path);
-  }
-  ~Scratch() { std::filesystem::remove_all(path); }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-};
+using Scratch = test::ScratchDir;
 
 struct Pki {
   pki::x509::Signer root;

@@ -4,7 +4,7 @@
 #include "ca/issue.hpp"
 #include "core/error.hpp"
 #include "journal/journal.hpp"
-#include "pki_test_support.hpp"
+#include "pki_fixture.hpp"
 #include "registry/registry.hpp"
 #include "registry/sqlite.hpp"
 
@@ -63,7 +63,7 @@ TEST_CASE("a registry from a newer version is refused, a missing one is not crea
 TEST_CASE("an issuance and its journal record commit together or not at all") {
   const test::ScratchDir dir("issue");
   const auto reg = pki::db::Registry::open(dir.path / "r.db", true);
-  const auto root = test::make_root_signer();
+  const auto root = test::make_root();
   const pki::PkeyPtr key = pki::keys::generate(pki::keys::KeyType::ec_p256);
   const pki::config::Settings settings;
   {
@@ -88,7 +88,7 @@ TEST_CASE("an issuance and its journal record commit together or not at all") {
 TEST_CASE("revoking marks once; unknown and repeated revocations are refused") {
   const test::ScratchDir dir("revoke");
   const auto reg = pki::db::Registry::open(dir.path / "r.db", true);
-  const auto root = test::make_root_signer();
+  const auto root = test::make_root();
   const pki::PkeyPtr key = pki::keys::generate(pki::keys::KeyType::ec_p256);
   pki::db::WriteTxn txn(reg.handle());
   const auto issued = pki::ca::issue_leaf(reg.handle(), root, key.get(),

@@ -5,8 +5,8 @@
 #include "crl/issue.hpp"
 #include "crl/parse.hpp"
 #include "crl/revoke.hpp"
+#include "crl_fixture.hpp"
 #include "journal/journal.hpp"
-#include "support.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <openssl/asn1.h>
 
 #include "crl/der.hpp"
-#include "support.hpp"
+#include "crl_fixture.hpp"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
 #include "keys/keys.hpp"
-#include "pki_test_support.hpp"
+#include "pki_fixture.hpp"
 
 namespace {
 

@@ -9,6 +9,7 @@
 #include "core/encoding.hpp"
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
+#include "pki_fixture.hpp"
 
 namespace stdfs = std::filesystem;
 
@@ -87,14 +88,7 @@ TEST_CASE(
   CHECK_FALSE(f.shared);
   pki::fs::write_file_atomic(dir / "shared", "x", 0640);
   CHECK(pki::fs::read_secret_file(dir / "shared", pki::fs::kTokenLimit).shared);
-  const auto code_of = [](const auto& fn) {
-    try {
-      fn();
-    } catch (const pki::Error& e) {
-      return e.code();
-    }
-    return pki::Exit::ok;
-  };
+  using test::code_of;
   REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
   CHECK(code_of([&] { (void)pki::fs::read_secret_file(dir / "fifo", pki::fs::kTokenLimit); }) ==
         pki::Exit::no_input);

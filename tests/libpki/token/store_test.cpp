@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "keys/keys.hpp"
+#include "pki_fixture.hpp"
 #include "registry/registry.hpp"
 #include "registry/sqlite.hpp"
 #include "token/store.hpp"
@@ -79,14 +80,7 @@ pki::x509::Csr make_csr(const std::string& cn, EVP_PKEY* key = nullptr) {
   return pki::x509::parse_csr(bytes, "test CSR");
 }
 
-pki::Exit code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const pki::Error& e) {
-    return e.code();
-  }
-  return pki::Exit::ok;
-}
+using test::code_of;
 
 }  // namespace
 

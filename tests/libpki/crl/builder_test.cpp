@@ -5,7 +5,7 @@
 #include "crl/builder.hpp"
 #include "crl/der.hpp"
 #include "crl/parse.hpp"
-#include "support.hpp"
+#include "crl_fixture.hpp"
 
 namespace {
 

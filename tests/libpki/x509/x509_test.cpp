@@ -4,7 +4,7 @@
 #include <set>
 
 #include "core/error.hpp"
-#include "pki_test_support.hpp"
+#include "pki_fixture.hpp"
 #include "x509/csr.hpp"
 #include "x509/names.hpp"
 #include "x509/pem.hpp"
@@ -73,7 +73,7 @@ TEST_CASE("a CSR's self-signature is its proof of possession") {
 }
 
 TEST_CASE("a device certificate never outlives its CA") {
-  const auto root = test::make_root_signer();  // 30 days
+  const auto root = test::make_root();  // 30 days
   const pki::PkeyPtr key = pki::keys::generate(pki::keys::KeyType::ec_p256);
   const pki::config::Settings settings;
   const pki::x509::LeafSpec spec{pki::x509::Profile::device, "dev-1", {}, 365};
