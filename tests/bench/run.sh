@@ -15,6 +15,8 @@
 # Prints a table (median of the rounds; server CPU per request from /proc/PID/stat of the
 # server processes only; the load average) and writes every figure as JSON (--out).
 # Exits non-zero when a scenario produced no figure; the values are not judged.
+# BENCH_BEFORE_BIN=DIR: also runs DIR/iot-gateway (an older build, e.g. the baseline) as a
+# third server "before", with the same files, in the same rounds: before/after ratios.
 # BENCH_PROFILE=DIR: perf record -g of each server during its first login and api run
 # (DIR/<server>-<scenario>.data; read with perf report -i).
 set -euo pipefail
@@ -158,6 +160,19 @@ PIDS+=("$GW_PID")
 nginx -c "$T/ng/nginx.conf" -e "$T/ng/error.log" 2>>"$T/ng/stderr" &
 NG_PID=$!
 PIDS+=("$NG_PID")
+SERVERS=(gateway)
+if [ -n "${BENCH_BEFORE_BIN:-}" ]; then
+  cp -a "$T/gw" "$T/gwb"
+  rm -f "$T/gwb/audit.log"
+  GWB_PORT=$(port)
+  sed -i "s/^listen = .*/listen = \"127.0.0.1:$GWB_PORT\"/" "$T/gwb/gateway.toml"
+  (cd "$T/gwb" && exec "$BENCH_BEFORE_BIN/iot-gateway" --config gateway.toml 2>"$T/before.err") &
+  GWB_PID=$!
+  PIDS+=("$GWB_PID")
+  wait_port "$GWB_PORT" || { cat "$T/before.err" >&2; exit 1; }
+  SERVERS+=(before)
+fi
+SERVERS+=(nginx)
 wait_port "$BE_PORT"
 wait_port "$GW_PORT" || { cat "$T/gateway.err" >&2; exit 1; }
 wait_port "$NG_PORT" || { cat "$T/ng/stderr" "$T/ng/error.log" >&2; exit 1; }
@@ -181,7 +196,7 @@ run_one() {
   local scenario=$1 server=$2 p=$3 pid=$4 out=$T/run.json
   local procs ticks0 ticks1 rss0 rss1 extra=()
   mapfile -t procs < <(tree "$pid")
-  if [ "$server" = gateway ] && [ "$scenario" = api ]; then extra=(--bearer auto); fi
+  if [ "$server" != nginx ] && [ "$scenario" = api ]; then extra=(--bearer auto); fi
   if [ "$server" = nginx ] && [ "$scenario" = api ]; then extra=(--bearer "$TOKEN"); fi
   ticks0=$(cpu_ticks "${procs[@]}")
   rss0=$(rss_kib "${procs[@]}")
@@ -231,8 +246,13 @@ PYEOF
 for r in $(seq 1 "$ROUNDS"); do
   echo "== round $r of $ROUNDS"
   for scenario in login api idle; do
-    run_one "$scenario" gateway "$GW_PORT" "$GW_PID"
-    run_one "$scenario" nginx "$NG_PORT" "$NG_PID"
+    for server in "${SERVERS[@]}"; do
+      case $server in
+        gateway) run_one "$scenario" gateway "$GW_PORT" "$GW_PID" ;;
+        before) run_one "$scenario" before "$GWB_PORT" "$GWB_PID" ;;
+        nginx) run_one "$scenario" nginx "$NG_PORT" "$NG_PID" ;;
+      esac
+    done
   done
 done
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -263,10 +283,11 @@ if all(k in ops for k in need):
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
+servers = [x for x in ("gateway", "before", "nginx") if any(r["server"] == x for r in rows)]
 summary = {}
 for sc in ("login", "api", "idle"):
     s = {}
-    for srv in ("gateway", "nginx"):
+    for srv in servers:
         rs = [r for r in rows if r["scenario"] == sc and r["server"] == srv]
         s[srv] = {
             "rounds": len(rs),
@@ -278,20 +299,20 @@ for sc in ("login", "api", "idle"):
             "rss_bytes_per_conn": med([r.get("rss_bytes_per_conn") for r in rs]),
             "errors": sum(r.get("errors_total", 0) for r in rs),
         }
-    # ratios per round (A B adjacent), then the median
-    g = [r for r in rows if r["scenario"] == sc and r["server"] == "gateway"]
     n = [r for r in rows if r["scenario"] == sc and r["server"] == "nginx"]
-    if sc == "idle":
-        ratios = [a["rss_bytes_per_conn"] / b["rss_bytes_per_conn"] for a, b in zip(g, n)
-                  if a.get("rss_bytes_per_conn") and b.get("rss_bytes_per_conn")]
-    else:
-        ratios = [a["rate"] / b["rate"] for a, b in zip(g, n) if a.get("rate") and b.get("rate")]
-    s["ratio"] = med(ratios)
+    for srv in servers[:-1]:
+        # ratio per round (the runs of one round are adjacent), then the median
+        g = [r for r in rows if r["scenario"] == sc and r["server"] == srv]
+        key = "rss_bytes_per_conn" if sc == "idle" else "rate"
+        s["ratio" if srv == "gateway" else "ratio_" + srv] = med(
+            [a[key] / b[key] for a, b in zip(g, n) if a.get(key) and b.get(key)])
+        cpu = [a["cpu_us_per_req"] / b["cpu_us_per_req"] for a, b in zip(g, n)
+               if a.get("cpu_us_per_req") and b.get("cpu_us_per_req")]
+        if cpu:
+            s["cpu_ratio" if srv == "gateway" else "cpu_ratio_" + srv] = med(cpu)
+        if sc == "login" and floor and s[srv]["cpu_us_per_req"]:
+            s[srv]["cpu_vs_floor"] = s[srv]["cpu_us_per_req"] / floor
     summary[sc] = s
-if floor and summary["login"]["gateway"]["cpu_us_per_req"]:
-    summary["login"]["gateway_cpu_vs_floor"] = summary["login"]["gateway"]["cpu_us_per_req"] / floor
-if summary["api"]["gateway"]["cpu_us_per_req"] and summary["api"]["nginx"]["cpu_us_per_req"]:
-    summary["api"]["cpu_ratio"] = summary["api"]["gateway"]["cpu_us_per_req"] / summary["api"]["nginx"]["cpu_us_per_req"]
 doc = {
     "machine": {"nproc": os.cpu_count(), "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
                 "load_start": load0, "load_end": load1, "quick": quick == "1", "rounds": int(rounds), "devices": int(devices)},
@@ -301,25 +322,23 @@ f = lambda v, fmt="{:.0f}": "-" if v is None else fmt.format(v)
 print()
 print(f"machine: {doc['machine']['nproc']} CPUs ({doc['machine']['cpu']}), load average {load0} -> {load1}, {rounds} round(s), {devices} devices")
 print(f"public-key floor of one login (openssl speed): {f(floor)} µs")
-print(f"{'scenario':<8} {'gateway':>10} {'nginx':>10} {'ratio':>6}  {'goal':<8} {'p99 gw/ng (µs)':>16}  {'CPU/req gw vs ng (µs)':>22}")
-goals = {"login": ">= 1.0", "api": ">= 1.0", "idle": "<= 1.0"}
+goals = {"login": "ratio >= 1.0; CPU <= 2.0x floor", "api": "ratio >= 1.0; CPU <= 1.0x nginx", "idle": "ratio <= 1.0"}
+print(f"{'scenario':<8} {'server':<8} {'rate or RSS/conn':>17} {'ratio vs nginx':>15} {'p50 µs':>8} {'p99 µs':>8} {'CPU/req µs':>11} {'CPU vs nginx':>13}")
 for sc, s in summary.items():
-    g, n = s["gateway"], s["nginx"]
-    if sc == "idle":
-        a, b, p99, cpu = f(g["rss_bytes_per_conn"]) + " B", f(n["rss_bytes_per_conn"]) + " B", "-", "-"
-    else:
-        a, b = f(g["rate"]) + "/s", f(n["rate"]) + "/s"
-        p99 = f"{f(g['p99_us'])} / {f(n['p99_us'])}"
-        cpu = f"{f(g['cpu_us_per_req'])} vs {f(n['cpu_us_per_req'])}"
-    print(f"{sc:<8} {a:>10} {b:>10} {f(s['ratio'], '{:.2f}'):>6}  {goals[sc]:<8} {p99:>16}  {cpu:>22}")
-if "gateway_cpu_vs_floor" in summary["login"]:
-    print(f"login: gateway CPU per login = {summary['login']['gateway_cpu_vs_floor']:.2f}x the floor (goal <= 2.0)")
-if "cpu_ratio" in summary["api"]:
-    print(f"api: gateway CPU per request = {summary['api']['cpu_ratio']:.2f}x nginx's (goal <= 1.0)")
+    for srv in servers:
+        g = s[srv]
+        val = f(g["rss_bytes_per_conn"]) + " B" if sc == "idle" else f(g["rate"]) + "/s"
+        ratio = s.get("ratio" if srv == "gateway" else "ratio_" + srv) if srv != "nginx" else None
+        cpur = s.get("cpu_ratio" if srv == "gateway" else "cpu_ratio_" + srv) if srv != "nginx" else None
+        print(f"{sc:<8} {srv:<8} {val:>17} {f(ratio, '{:.2f}'):>15} {f(g['p50_us']):>8} {f(g['p99_us']):>8} {f(g['cpu_us_per_req']):>11} {f(cpur, '{:.2f}'):>13}")
+    print(f"{'':<8} goal: {goals[sc]}")
+for srv in servers[:-1]:
+    if "cpu_vs_floor" in summary["login"][srv]:
+        print(f"login: {srv} CPU per login = {summary['login'][srv]['cpu_vs_floor']:.2f}x the public-key floor (goal <= 2.0)")
 if out:
     json.dump(doc, open(out, "w"), indent=1)
     print(f"figures: {out}")
-missing = [f"{sc}/{srv}" for sc, s in summary.items() for srv in ("gateway", "nginx")
+missing = [f"{sc}/{srv}" for sc, s in summary.items() for srv in servers
            if s[srv]["rate"] is None and s[srv]["rss_bytes_per_conn"] is None]
 if missing:
     print("no figures for: " + ", ".join(missing), file=sys.stderr)
