@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +27,14 @@ constexpr std::size_t kTailBytes = 65536;  // longest line we expect to continue
 const std::string kZeroHash(64, '0');
 
 std::string quoted(const std::string& s) {
+  // Printable ASCII without '"' and '\\' (event names, addresses, ids, serials: nearly
+  // every field) is its own JSON string; anything else goes through nlohmann.
+  if (std::all_of(s.begin(), s.end(),
+                  [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; })) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    return out.append(1, '"').append(s).append(1, '"');
+  }
   // ensure_ascii + replace: any byte a client controls comes out as a JSON escape,
   // so no record can break the line structure (log injection, SPEC §5).
   return nlohmann::json(s).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
@@ -191,6 +200,7 @@ void AuditLog::open_file() {
 }
 
 bool AuditLog::log(Record r) noexcept {
+  bool wake = false;
   try {
     if (observer_) observer_(r.event);
     {
@@ -200,8 +210,11 @@ bool AuditLog::log(Record r) noexcept {
         return false;
       }
       queue_.push_back(std::move(r));
+      // Wake the writer for the first record of a batch, or a full one; the records in
+      // between wait for the batch (no wake-up, no write() per record).
+      wake = queue_.size() == 1 || queue_.size() == kBatchRecords;
     }
-    cv_.notify_one();
+    if (wake) cv_.notify_one();
     return true;
   } catch (...) {  // bad_alloc: counted like a full queue
     dropped_.fetch_add(1);
@@ -219,7 +232,10 @@ void AuditLog::reopen() noexcept {
 
 void AuditLog::flush() {
   std::unique_lock lock(mu_);
+  ++flushing_;
+  cv_.notify_one();  // no linger for a flush
   idle_cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  --flushing_;
 }
 
 void AuditLog::run() {
@@ -232,6 +248,10 @@ void AuditLog::run() {
       idle_cv_.notify_all();
       cv_.wait(lock, [this] { return stop_ || reopen_ || !queue_.empty(); });
       if (queue_.empty() && stop_) return;
+      // The first record of a batch waits up to kLinger for the ones behind it.
+      cv_.wait_for(lock, kLinger, [this] {
+        return stop_ || reopen_ || flushing_ > 0 || queue_.size() >= kBatchRecords;
+      });
       batch.swap(queue_);
       reopen = std::exchange(reopen_, false);
       busy_ = true;

@@ -3,8 +3,13 @@
 // The audit log of SPEC §5: one JSON object per line, chained by `seq` and `prev`
 // (SHA-256 hex of the previous line). I/O threads hand records to a writer thread
 // through a bounded queue; when it is full the record is dropped and counted, so a
-// flood can slow the disk but never an I/O thread.
+// flood can slow the disk but never an I/O thread. The writer is woken by the first
+// record of a batch and writes the batch with one write() after at most kLinger (or
+// at kBatchRecords records, a flush, a reopen or shutdown): under load many records
+// per write() and no wake-up per record (docs/benchmarks.md); a crash can lose the
+// records of the last kLinger, as it could lose the queue before.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -49,6 +54,8 @@ struct Tail {
 
 class AuditLog {
  public:
+  static constexpr std::chrono::milliseconds kLinger{5};
+  static constexpr std::size_t kBatchRecords = 512;
   // Opens (appends to) the file and continues its chain from the last line.
   // Throws pki::Error when the file cannot be opened.
   AuditLog(std::filesystem::path path, std::size_t queue_size);
@@ -102,6 +109,7 @@ class AuditLog {
   bool stop_ = false;
   bool reopen_ = false;
   bool busy_ = false;
+  int flushing_ = 0;  // flush() callers waiting
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> write_failures_{0};

@@ -34,14 +34,21 @@ bool BanList::record_failure(const ClientKey& key, double now, std::string_view 
 
 bool BanList::record_locked(const ClientKey& key, double now, std::string_view event) {
   if (const Entry* ban = bans_.find(key); ban != nullptr && ban->until > now) return false;
-  Window& w = failures_.touch(key, [&] {
-    return Window{std::vector<double>(threshold_, 0.0), 0, 0};
-  });
-  w.times[w.next] = now;
-  w.next = (w.next + 1) % w.times.size();
-  w.count = std::min<std::size_t>(w.count + 1, w.times.size());
-  // The oldest of the last `threshold` failures is at `next` once the ring is full.
-  if (w.count < w.times.size() || now - w.times[w.next] > window_) return false;
+  const double width = std::max(window_ / static_cast<double>(kSlots), 1e-6);
+  const auto slot = static_cast<std::int64_t>(std::floor(now / width));
+  Window& w = failures_.touch(key, [&] { return Window{{}, slot}; });
+  if (slot > w.newest) {  // the slots that went out of the window start again at 0
+    const std::int64_t gone = std::min<std::int64_t>(slot - w.newest, kSlots);
+    for (std::int64_t i = 1; i <= gone; ++i) {
+      w.counts[static_cast<std::size_t>((w.newest + i) % static_cast<std::int64_t>(kSlots))] = 0;
+    }
+    w.newest = slot;
+  }
+  const std::int64_t at = std::max(slot, w.newest - static_cast<std::int64_t>(kSlots) + 1);
+  ++w.counts[static_cast<std::size_t>(at % static_cast<std::int64_t>(kSlots))];
+  std::uint64_t in_window = 0;
+  for (const std::uint64_t c : w.counts) in_window += c;
+  if (in_window < threshold_) return false;
   failures_.erase(key);
   bans_.touch(key, [] { return Entry{}; }) = Entry{now + ban_duration_, std::string(event)};
   return true;

@@ -2,6 +2,7 @@
 #pragma once
 // Per-client failure windows and bans (SPEC §5: failure_threshold failures within
 // failure_window → banned for ban_duration, enforced at accept before any TLS work).
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -49,10 +50,15 @@ class BanList {
   [[nodiscard]] std::size_t size() const;
 
  private:
+  // Failure counts in kSlots slots of failure_window / kSlots seconds each: a fixed
+  // 136 bytes per client whatever the threshold (a ring of the last `threshold` failure
+  // times cost 8 bytes x threshold: 80 KB per address at 10,000). A failure counts
+  // toward a ban while its slot is one of the last kSlots, so a ban needs `threshold`
+  // failures within the window; one older than 15/16 of it may already have left.
+  static constexpr std::size_t kSlots = 16;
   struct Window {
-    std::vector<double> times;  // ring of the last `threshold` failure times
-    std::size_t next = 0;
-    std::size_t count = 0;
+    std::array<std::uint64_t, kSlots> counts{};
+    std::int64_t newest = 0;  // the slot number (time / slot width) of the newest failure
   };
   bool record_locked(const ClientKey& key, double now, std::string_view event);
   struct Entry {

@@ -102,7 +102,7 @@ ApiVerdict check_api(Services& svc, const Snapshot& snap, const http::Request& r
   const auto now = pki::now_unix();
   const std::string_view token = bearer_token(req);
   if (token.empty()) return {Event::jwt_missing, "no bearer token", {}, {}, {}};
-  jwt::Verdict v = jwt::validate(token, *snap.keys, svc.cfg.jwt, now);
+  jwt::Verdict v = svc.tokens.validate(token, snap.keys, svc.cfg.jwt, now);
   if (!v.ok()) return {v.event, std::move(v.reason), std::move(v.kid), std::move(v.claims), {}};
   // The chain (when a certificate is presented) and the token's serial, in one decision.
   revocation::Decision trust =

@@ -6,6 +6,7 @@
 #include "gateway/admin/deny_lists.hpp"
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/jwt/token_cache.hpp"
 #include "gateway/limits/ban_list.hpp"
 #include "gateway/limits/rate_limiter.hpp"
 #include "gateway/metrics/metrics.hpp"
@@ -34,6 +35,7 @@ struct Services {
   admin::DenyLists& deny;
   metrics::Metrics& metrics;
   std::atomic<bool> draining{false};
+  jwt::TokenCache tokens{};  // verified tokens (signature, exp, claims) until their exp
 };
 
 }  // namespace gw::server

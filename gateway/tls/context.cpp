@@ -5,8 +5,11 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+#include <cstdint>
+
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
+#include "gateway/tls/chain_cache.hpp"
 
 namespace gw::tls {
 namespace {
@@ -16,6 +19,18 @@ using pki::Exit;
 
 int no_password(char*, int, int, void*) {
   return -1;
+}
+
+// The client chain's verification, through the process's ChainCache (the epoch is
+// this context's, passed as the callback argument). No exception leaves it: a failure
+// fails the handshake as OpenSSL's own verification would.
+int verify_client_chain(X509_STORE_CTX* ctx, void* arg) noexcept {
+  try {
+    return chain_cache().verify(ctx, reinterpret_cast<std::uintptr_t>(arg));
+  } catch (...) {
+    X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM);
+    return 0;
+  }
 }
 
 void check(int rc, const std::string& what) {
@@ -85,6 +100,17 @@ std::shared_ptr<ssl::context> make_server_context(const std::filesystem::path& c
   for (const auto& ca : bundle.certs()) {
     check(SSL_CTX_add_client_CA(raw, ca.get()), "client CA list");
   }
+  // The server's own chain is built here, once, from the configured chain and the
+  // bundle (a leaf-only server.cert is completed from the bundle); without it OpenSSL
+  // rebuilds and re-verifies it on every handshake (one X509_verify_cert per login, a
+  // quarter of the gateway's CPU per login, docs/benchmarks.md). When it cannot be
+  // built the configured chain is sent as it is.
+  if (SSL_CTX_build_cert_chain(raw, SSL_BUILD_CHAIN_FLAG_NO_ROOT) != 1) pki::clear_ossl_errors();
+  SSL_CTX_set_mode(raw, SSL_MODE_NO_AUTO_CHAIN);
+  // Client chains: verified once per leaf and trust bundle (tls/chain_cache.hpp).
+  SSL_CTX_set_cert_verify_callback(
+      raw, verify_client_chain,
+      reinterpret_cast<void*>(static_cast<std::uintptr_t>(ChainCache::next_epoch())));
   // verify_peer without fail_if_no_peer_cert: a certificate that does not chain to the
   // bundle fails the handshake; no certificate at all is decided by the HTTP layer.
   SSL_CTX_set_verify(raw, SSL_VERIFY_PEER, nullptr);
