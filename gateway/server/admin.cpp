@@ -103,7 +103,6 @@ http::Response unban(Services& svc, const http::Request& req, const Client& c) {
   }
   audit::Record r = about(c);
   r.event = audit::Event::ban_lifted;
-  r.success = true;
   r.reason = "ban on " + address + " lifted by " + c.peer.device_id + " (" + c.peer.serial + ")";
   svc.audit.log(std::move(r));
   return http::json_response(status::ok, {{"address", address}, {"status", "lifted"}});
