@@ -381,27 +381,6 @@ TEST_CASE("every spelling of a serial has one written form") {
   CHECK(normalize_serial(std::string(100, '0') + "1") == "01");
 }
 
-TEST_CASE("every route answers every refusal through one table") {
-  using gw::server::Guard;
-  for (const Guard r : {Guard::device_cert, Guard::bearer, Guard::admin_cert}) {
-    for (const Verdict v : {Verdict::revoked, Verdict::denied, Verdict::stale, Verdict::no_crl}) {
-      const auto& row = gw::server::refusal_for(r, v);
-      CHECK(row.guard == r);
-      CHECK(row.verdict == v);
-      // Our own stale or missing CRL is a 503 and never a client's ban point.
-      const bool ours = v == Verdict::stale || v == Verdict::no_crl;
-      CHECK(gw::audit::counts_toward_ban(row.event) == !ours);
-      CHECK((row.shape == gw::server::Shape::unavailable) == ours);
-    }
-  }
-  CHECK(gw::audit::name(gw::server::refusal_for(Guard::admin_cert, Verdict::revoked).event) ==
-        "ADMIN_DENIED");
-  CHECK(gw::audit::name(gw::server::refusal_for(Guard::device_cert, Verdict::denied).event) ==
-        "CERT_REVOKED");
-  CHECK(gw::audit::name(gw::server::refusal_for(Guard::bearer, Verdict::denied).event) ==
-        "JWT_REVOKED");
-}
-
 TEST_CASE("a CA certificate re-issued with the same key finds the CRL that key signed") {
   World w;
   const std::string leaf = serial_of(w.p.leaf.get());
