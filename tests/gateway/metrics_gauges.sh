@@ -37,7 +37,7 @@ done
 echo "server $(serial_of "$GW/server.crt") $(date -d "$(openssl x509 -in "$GW/server.crt" -noout -enddate | cut -d= -f2)" +%s)" >>"$T/certs"
 [ "$(grep -c '^ca ' "$T/certs")" -ge 2 ] || fail "expected root and issuing CA in the bundle"
 
-version=$(iot-gateway --version | awk '{print $2}')
+version=$(iot-gateway --version | awk 'NR == 1 {print $2}')
 ossl=$(openssl version | awk '{print $2}')
 "$PY" - "$T/metrics" "$T/certs" "$GW_PID" "$STARTED" "$version" "$ossl" <<'PY' || fail "gauges: see above"
 import re, sys, time, os

@@ -203,9 +203,11 @@ TEST_CASE("proxy_protocol is off by default and needs proxy_protocol_from when o
   p = parse("[server]\nproxy_protocol = true\nproxy_protocol_from = [\"10.0.0.0/8\", \"::1\"]\n");
   REQUIRE(p.problems.empty());
   CHECK(p.config.server.proxy_protocol_from.size() == 2);
-  p = parse("[server]\nproxy_protocol = \"yes\"\nproxy_protocol_from = [\"10.1.0.0/8\", 7]\n");
+  p = parse("[server]\nproxy_protocol = \"yes\"\nproxy_protocol_from = [\"10.1.0.0/8\"]\n");
   CHECK(mentions(p, "server.proxy_protocol:"));
   CHECK(mentions(p, "server.proxy_protocol_from: '10.1.0.0/8'"));
+  CHECK(mentions(parse("[server]\nproxy_protocol_from = [\"10.0.0.0/8\", 7]\n"),
+                 "server.proxy_protocol_from: must be an array of strings"));
 }
 
 TEST_CASE("never_ban takes address ranges, IPv6 ones at most /64") {
