@@ -101,8 +101,7 @@ inline constexpr std::array<EventInfo, static_cast<std::size_t>(Event::count_)> 
     {Event::proxy_refused, "PROXY_REFUSED", Outcome::failure, Ban::counts, Client::named},
     // A configured balancer sent a bad or incomplete header: its fault, never a ban
     // (that would ban every client behind it).
-    {Event::proxy_header_invalid, "PROXY_HEADER_INVALID", Outcome::failure, Ban::no,
-     Client::named},
+    {Event::proxy_header_invalid, "PROXY_HEADER_INVALID", Outcome::failure, Ban::no, Client::named},
 }};
 
 [[nodiscard]] constexpr const EventInfo& info(Event e) {

@@ -399,8 +399,10 @@ Parsed parse(std::string_view text, const fs::path& file) {
     }
   }
   if (out.config.server.proxy_protocol && out.config.server.proxy_protocol_from.empty()) {
-    out.problems.push_back({"server.proxy_protocol_from", out.lines.contains("server.proxy_protocol") ? out.lines.at("server.proxy_protocol") : 0,
-                            "must list the load balancers' addresses when server.proxy_protocol = true"});
+    out.problems.push_back(
+        {"server.proxy_protocol_from",
+         out.lines.contains("server.proxy_protocol") ? out.lines.at("server.proxy_protocol") : 0,
+         "must list the load balancers' addresses when server.proxy_protocol = true"});
   }
   resolve_paths(out.config);
   return out;

@@ -23,7 +23,6 @@
 
 namespace gw::listener {
 
-
 class ProxyHeaderReader {
  public:
   static constexpr std::size_t kFixed = 16;  // signature, ver/cmd, family, length

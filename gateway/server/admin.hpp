@@ -10,7 +10,6 @@
 
 namespace gw::server {
 
-
 [[nodiscard]] http::Response admin(Services& svc, const Snapshot& snap, http::Request& req,
                                    const Client& client);
 

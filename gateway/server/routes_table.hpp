@@ -25,9 +25,9 @@ enum class Route : std::uint8_t {
   admin_deny_jti,
   admin_bans,   // GET: the bans in force
   admin_unban,  // POST: lift one ban
-  metrics,  // the metrics listener's GET /metrics (not served on the main listener)
-  other,    // anything else: 404
-  count_    // not a route: the number of rows kRoutes must have
+  metrics,      // the metrics listener's GET /metrics (not served on the main listener)
+  other,        // anything else: 404
+  count_        // not a route: the number of rows kRoutes must have
 };
 
 enum class Match : std::uint8_t {

@@ -12,6 +12,8 @@ std::unique_ptr<Store> open_store(const Location& where) {
   throw Error(Exit::config, "unknown registry backend '" + where.backend + "' (known: sqlite)");
 }
 
-std::string backend_versions() { return "SQLite " + sqlite::library_version(); }
+std::string backend_versions() {
+  return "SQLite " + sqlite::library_version();
+}
 
 }  // namespace pki::store

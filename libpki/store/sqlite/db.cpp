@@ -3,7 +3,9 @@
 
 namespace pki::store::sqlite {
 
-std::string library_version() { return ::sqlite3_libversion(); }
+std::string library_version() {
+  return ::sqlite3_libversion();
+}
 
 Exit exit_for(int rc) noexcept {
   switch (rc & 0xff) {
