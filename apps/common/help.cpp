@@ -32,7 +32,11 @@ const Examples& examples() {
       {"iot-ca list", {"iot-ca --home /srv/pki list --status active", "iot-ca --json list"}},
       {"iot-ca show", {"iot-ca --home /srv/pki show 4F1A09C2", "iot-ca --json show 4f1a09c2"}},
       {"iot-ca export", {"iot-ca --home /srv/pki export --out trust/ --passphrase-file ca.pass"}},
-      {"iot-ca journal", {"iot-ca --home /srv/pki journal verify"}},
+      {"iot-ca journal", {"iot-ca --home /srv/pki journal verify", "iot-ca journal show | jq ."}},
+      {"iot-ca journal show",
+       {"iot-ca --home /srv/pki journal show > journal.jsonl",
+        "iot-ca journal show --since 120 | jq -c 'select(.action == \"revoke\") | .detail | "
+        "fromjson'"}},
       {"iot-ca journal verify",
        {"iot-ca --home /srv/pki journal verify", "iot-ca --json journal verify"}},
       {"iot-provision",
