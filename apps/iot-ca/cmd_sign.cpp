@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // iot-ca sign: a CSR → a certificate of the chosen profile. The profile decides the
 // subject and extensions; of the CSR only the CN and the public key are used.
+#include <algorithm>
 #include <filesystem>
 
 #include "ca/home.hpp"
@@ -26,6 +27,22 @@ struct SignOptions {
   bool force = false;
   std::optional<std::filesystem::path> passphrase_file;
 };
+
+// "" when `days` from `now` fits inside the CA's validity. Past it: an explicit request
+// is a usage error naming the most that fits; a default is cut, and the warning says so.
+std::string validity_warning(const pki::x509::Signer& ca, std::int64_t days, bool explicit_days,
+                             std::int64_t now) {
+  const std::int64_t ca_end = pki::x509::to_unix(::X509_get0_notAfter(ca.cert.get()));
+  if (now + days * 86400 <= ca_end) return "";
+  const std::int64_t fits = std::max<std::int64_t>(0, (ca_end - now) / 86400);
+  const std::string why = std::to_string(days) + " days pass the expiry of CA '" + ca.name + "' (" +
+                          pki::rfc3339(ca_end) + "), " + std::to_string(fits) + " days from now";
+  if (explicit_days) {
+    throw pki::Error(pki::Exit::usage, "--days " + why + "; ask for at most --days " +
+                                           std::to_string(fits) + ", or renew the CA first");
+  }
+  return "the profile's " + why + ": the certificate ends with the CA";
+}
 
 std::int64_t profile_days(pki::x509::Profile p, const pki::config::Settings& s) {
   switch (p) {
@@ -73,11 +90,15 @@ void run_sign(const app::Common& common, const SignOptions& o) {
   const auto db = home.open_store();
   const pki::x509::Signer signer = home.load_ca(o.ca.empty() ? home.default_signer_name() : o.ca,
                                                 pki::keys::PassphraseSource(o.passphrase_file));
+  // The leaf never outlives its CA (x509::make_leaf cuts it). An explicit --days past the
+  // CA's expiry is refused; a profile default past it is cut, with a warning.
+  const std::string warning = validity_warning(signer, spec.days, o.days > 0, pki::now_unix());
   const std::string chain = o.chain ? pki::ca::chain_pem(signer, home.root_cert().get()) : "";
   // A certificate on stdout cannot be taken back: it is printed after COMMIT.
   const pki::ca::Issued issued =
       pki::workflows::sign(*db, signer, ::X509_REQ_get0_pubkey(csr.req.get()), spec, settings,
                            to_stdout ? std::nullopt : std::optional(o.out), chain);
+  if (!warning.empty()) app::note("iot-ca: warning: " + warning);
   if (to_stdout) {
     pki::fs::write_stdout(issued.record.pem + chain);
     app::note("iot-ca: issued " + issued.record.profile + " certificate " + issued.record.serial +
@@ -87,6 +108,7 @@ void run_sign(const app::Common& common, const SignOptions& o) {
 
   nlohmann::json doc = app::cert_json(issued.record, pki::now_unix());
   doc["path"] = o.out.string();
+  if (!warning.empty()) doc["warning"] = warning;
   app::emit(common, doc,
             "Issued " + issued.record.profile + " certificate " + issued.record.serial + " for " +
                 issued.record.subject + " (signed by " + signer.name + ")\n  written to " +

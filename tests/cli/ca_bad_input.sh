@@ -177,4 +177,26 @@ expect_exit 2 iot-ca --home "$H" frobnicate
 expect_exit 2 iot-ca --home "$H" init --cn X --key dsa --no-passphrase
 expect_err_contains "unknown key type 'dsa'"
 pass "usage errors exit 2"
+
+# A validity past the CA's expiry (issue 15): an explicit --days is refused (2) naming
+# what fits, nothing issued; a profile default past it is cut to the CA's end with a
+# warning on stderr and in --json (it was silently cut before).
+expect_exit 2 sign --csr "$T/good-device.csr" --days 36500
+expect_err_contains "--days 36500 days pass the expiry of CA '"
+expect_err_contains "ask for at most --days"
+unchanged "sign --days past the CA's expiry is refused and names the most that fits"
+H2=$T/short
+mkdir -p "$H2" && chmod 700 "$H2"
+printf '[validity]\nissuing_days = 30\ndevice_days = 365\n' >"$H2/iot-pki.toml"
+iot-ca --home "$H2" init --cn "Short Root" --key ec-p256 --no-passphrase >/dev/null 2>&1
+iot-ca --home "$H2" intermediate --name iss1 --cn "Short Issuing" --key ec-p256 --no-passphrase >/dev/null 2>&1
+iot-ca --home "$H2" --json sign --csr "$T/good-device.csr" --profile device --out "$T/short.crt" \
+  >"$T/short.json" 2>"$T/short.err" || fail "sign with a default past the CA: $(cat "$T/short.err")"
+grep -q "warning: the profile's 365 days pass the expiry of CA 'iss1'" "$T/short.err" ||
+  fail "no warning on stderr: $(cat "$T/short.err")"
+"$PY" -c 'import json,sys; assert "365 days pass the expiry" in json.load(open(sys.argv[1]))["warning"]' \
+  "$T/short.json" || fail "no warning in --json: $(cat "$T/short.json")"
+[ "$(openssl x509 -in "$T/short.crt" -noout -enddate)" = \
+  "$(openssl x509 -in "$H2/issuing/iss1/ca.crt" -noout -enddate)" ] || fail "not cut to the CA's end"
+pass "a profile default past the CA's expiry is cut to it, with a warning on stderr and in --json"
 finish
