@@ -29,7 +29,9 @@ const Examples& examples() {
         "iot-ca sign --csr gw.csr --profile server --san DNS:gw.example.org --out gw.crt --chain",
         "openssl req -new -key k.pem -subj /CN=sensor-1 | iot-ca sign --csr - --profile device "
         "--out -"}},
-      {"iot-ca list", {"iot-ca --home /srv/pki list --status active", "iot-ca --json list"}},
+      {"iot-ca list",
+       {"iot-ca --home /srv/pki list --status active", "iot-ca list --expiring 30d",
+        "iot-ca list --device sensor-1", "iot-ca --json list --issuer line1 --profile device"}},
       {"iot-ca show", {"iot-ca --home /srv/pki show 4F1A09C2", "iot-ca --json show 4f1a09c2"}},
       {"iot-ca export", {"iot-ca --home /srv/pki export --out trust/ --passphrase-file ca.pass"}},
       {"iot-ca journal", {"iot-ca --home /srv/pki journal verify", "iot-ca journal show | jq ."}},
