@@ -1,26 +1,62 @@
 // SPDX-License-Identifier: Apache-2.0
 // iot-ca export --out DIR: ca-bundle.pem, crl.pem (a fresh CRL of every CA) and
 // manifest.json, each replaced atomically, manifest last (see workflows/publish.hpp).
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "ca/home.hpp"
 #include "core/clock.hpp"
+#include "core/error.hpp"
 #include "iot-ca/commands.hpp"
 #include "workflows/publish.hpp"
+#include "x509/pem.hpp"
 
 namespace {
 
 struct ExportOptions {
   std::filesystem::path out;
   std::optional<std::filesystem::path> passphrase_file;
+  std::string warn_within = "30d";
 };
 
+// A warning per CA certificate of the home that ends within `window` seconds of `now`
+// (the export still succeeds: the gateway keeps working until the certificate ends,
+// then refuses every device under it).
+std::vector<std::string> expiry_warnings(const pki::ca::Home& home, std::int64_t now,
+                                         std::int64_t window) {
+  std::vector<std::pair<std::string, pki::X509Ptr>> cas;
+  cas.emplace_back("root", home.root_cert());
+  for (const auto& name : home.issuing_names()) cas.emplace_back(name, home.issuing_cert(name));
+  std::vector<std::string> out;
+  for (const auto& [name, cert] : cas) {
+    const std::int64_t end = pki::x509::to_unix(::X509_get0_notAfter(cert.get()));
+    if (end - now > window) continue;
+    out.push_back("the certificate of CA '" + name + "' ends " + pki::rfc3339(end) + " (in " +
+                  std::to_string(std::max<std::int64_t>(end - now, 0) / 86400) + " days): " +
+                  (name == "root" ? "plan the new root and its pin now"
+                                  : "create its successor (iot-ca intermediate) before then"));
+  }
+  return out;
+}
+
 void run_export(const app::Common& common, const ExportOptions& o) {
+  std::int64_t window = 0;
+  try {
+    window = pki::parse_duration(o.warn_within, "--warn-within");
+  } catch (const pki::Error& e) {
+    throw pki::Error(pki::Exit::usage, e.what());
+  }
   const pki::ca::Home home(common.home);
+  const std::int64_t now = pki::now_unix();
   nlohmann::json manifest = pki::workflows::export_trust(
-      home, pki::keys::PassphraseSource(o.passphrase_file), o.out, pki::now_unix());
+      home, pki::keys::PassphraseSource(o.passphrase_file), o.out, now);
+  const std::vector<std::string> warnings = expiry_warnings(home, now, window);
+  for (const auto& w : warnings) app::note("iot-ca: warning: " + w);
   std::string human = "exported to " + o.out.string() + ":\n";
   for (const auto& f : manifest["files"]) {
     human +=
@@ -33,6 +69,7 @@ void run_export(const app::Common& common, const ExportOptions& o) {
   }
   human += "  manifest.json (written last)";
   manifest["path"] = o.out.string();
+  manifest["warnings"] = warnings;
   app::emit(common, manifest, human);
 }
 
@@ -45,5 +82,8 @@ void add_export_command(CLI::App& cli, app::Common& common) {
   cmd->add_option("--out", opts->out, "Output directory (created when missing)")->required();
   cmd->add_option("--passphrase-file", opts->passphrase_file,
                   "File whose first line is the CA keys' passphrase (else a prompt per key)");
+  cmd->add_option("--warn-within", opts->warn_within,
+                  "Warn (stderr, --json \"warnings\"; exit 0) when a CA certificate ends within "
+                  "this duration (default 30d)");
   cmd->callback([&common, opts] { run_export(common, *opts); });
 }

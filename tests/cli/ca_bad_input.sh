@@ -199,4 +199,19 @@ grep -q "warning: the profile's 365 days pass the expiry of CA 'iss1'" "$T/short
 [ "$(openssl x509 -in "$T/short.crt" -noout -enddate)" = \
   "$(openssl x509 -in "$H2/issuing/iss1/ca.crt" -noout -enddate)" ] || fail "not cut to the CA's end"
 pass "a profile default past the CA's expiry is cut to it, with a warning on stderr and in --json"
+
+# iot-ca export warns (stderr, --json "warnings", exit 0) when a CA certificate ends
+# within --warn-within (default 30d): here the 30-day issuing CA, not the root.
+iot-ca --home "$H2" --json export --out "$T/short-export" >"$T/exp.json" 2>"$T/exp.err" ||
+  fail "export with a CA about to end: $(cat "$T/exp.err")"
+grep -q "warning: the certificate of CA 'iss1' ends .* create its successor" "$T/exp.err" ||
+  fail "no expiry warning on stderr: $(cat "$T/exp.err")"
+"$PY" -c 'import json,sys; w=json.load(open(sys.argv[1]))["warnings"]; assert len(w) == 1 and "iss1" in w[0], w' \
+  "$T/exp.json" || fail "warnings in --json: $(cat "$T/exp.json")"
+iot-ca --home "$H2" --json export --out "$T/short-export" --warn-within 1d >"$T/exp.json" 2>"$T/exp.err"
+"$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["warnings"] == []' "$T/exp.json" ||
+  fail "--warn-within 1d should not warn"
+grep -q warning "$T/exp.err" && fail "--warn-within 1d printed a warning: $(cat "$T/exp.err")"
+expect_exit 2 iot-ca --home "$H2" export --out "$T/short-export" --warn-within soon
+pass "export warns about a CA certificate ending within --warn-within (default 30d), exit 0"
 finish
