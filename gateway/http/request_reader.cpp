@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gateway/http/request_reader.hpp"
 
+#include "gateway/http/chunk_guard.hpp"
+
 #include <boost/beast/http/error.hpp>
 #include <cstring>
 
@@ -124,6 +126,7 @@ RequestReader::State RequestReader::refuse(bhttp::status status, std::string rea
 
 RequestReader::State RequestReader::parse() {
   while (buf_.size() > 0) {
+    if (!may_offer(*parser_, buf_.size())) break;  // chunk_guard.hpp
     boost::system::error_code ec;
     const std::size_t n = parser_->put(buf_.data(), ec);
     buf_.consume(n);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gateway/proxy/response_reader.hpp"
 
+#include "gateway/http/chunk_guard.hpp"
+
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
@@ -38,6 +40,7 @@ std::size_t ResponseReader::run(std::string_view bytes) {
   std::size_t used = 0;
   std::size_t message_start = 0;
   while (state_ == State::need_more) {
+    if (!gw::http::may_offer(*parser_, bytes.size() - used)) break;  // http/chunk_guard.hpp
     boost::system::error_code ec;
     const std::size_t n =
         used < bytes.size()

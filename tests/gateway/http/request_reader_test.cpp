@@ -54,6 +54,28 @@ TEST_CASE("a chunked body is de-chunked and its extensions ignored") {
   CHECK(r.release().body() == "abcde");
 }
 
+TEST_CASE("a chunked body fed one byte at a time ends at its last chunk, trailers refused") {
+  // Beast 1.74 asserted (n >= 5 in parse_chunk_header) when a started last-chunk section
+  // was offered again with one more byte (found by fuzz_session; http/chunk_guard.hpp).
+  const std::string head = "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const std::string body : {"1\r\nx\r\n0\r\n\r\n", "0\r\n\r\n", "0;e=1\r\n\r\n"}) {
+    RequestReader r(kLimits);
+    const std::string all = head + body + "GET /next HTTP/1.1\r\nHost: a\r\n\r\n";
+    std::size_t taken = 0;
+    while (taken < all.size() && r.state() == State::need_more)
+      taken += r.feed(all.substr(taken, 1));
+    REQUIRE_MESSAGE(r.state() == State::done, body);
+    CHECK(r.release().body() == (body[0] == '1' ? "x" : ""));
+    CHECK(taken == head.size() + body.size());  // the next request stays for the next read
+  }
+  RequestReader r(kLimits);
+  const std::string trailer = head + "0\r\nx\r\n1\r\nx\r\n1\r\nX-Device-ID: evil\r\n\r\n";
+  for (std::size_t i = 0; i < trailer.size() && r.state() == State::need_more; ++i) {
+    (void)r.feed(trailer.substr(i, 1));
+  }
+  CHECK(r.state() == State::refused);
+}
+
 TEST_CASE("a trailer field is refused with 400, and Authorization in one never arrives") {
   for (const std::string_view trailer :
        {"Authorization: Bearer x\r\n", "X-T: v\r\n", "X-Device-ID: admin\r\n"}) {
