@@ -25,7 +25,8 @@ std::string record_hash(std::int64_t seq, std::int64_t ts, std::string_view acti
   return sha256_hex(buf);
 }
 
-void append(store::Store& db, std::string_view action, const nlohmann::json& detail) {
+store::JournalRecord append(store::Store& db, std::string_view action,
+                            const nlohmann::json& detail) {
   store::JournalRecord rec;
   rec.seq = 1;
   if (const auto last = db.last_journal_record()) {
@@ -37,6 +38,7 @@ void append(store::Store& db, std::string_view action, const nlohmann::json& det
   rec.detail = detail.dump();
   rec.hash = record_hash(rec.seq, rec.ts, rec.action, rec.detail, rec.prev);
   db.insert_journal(rec);
+  return rec;
 }
 
 Verdict verify(store::Store& db) {

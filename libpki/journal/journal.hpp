@@ -11,9 +11,11 @@
 
 namespace pki::journal {
 
-// Appends one record. Call inside the store transaction of the change it records, so
-// the change and its record commit together. Never put a secret in `detail`.
-void append(store::Store& db, std::string_view action, const nlohmann::json& detail);
+// Appends one record and returns it (its seq and hash are the journal's new head). Call
+// inside the store transaction of the change it records, so the change and its record
+// commit together. Never put a secret in `detail`.
+store::JournalRecord append(store::Store& db, std::string_view action,
+                            const nlohmann::json& detail);
 
 struct Verdict {
   bool ok = true;

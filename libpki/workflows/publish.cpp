@@ -103,12 +103,13 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
 
   std::vector<const x509::Signer*> signers;
   for (const auto& ca : cas) signers.push_back(&ca);
+  store::JournalRecord head;  // the export's own record: the journal head it vouches for
   std::vector<crl::IssuedCrl> crls = issue_committed(
       home, signers, now, settings.crl_days,
       [&](store::Store& db, const std::vector<crl::IssuedCrl>& issued) {
         nlohmann::json numbers = nlohmann::json::object();
         for (const auto& c : issued) numbers[c.ca] = c.number;
-        journal::append(db, "export", {{"out", out_dir.string()}, {"crl_numbers", numbers}});
+        head = journal::append(db, "export", {{"out", out_dir.string()}, {"crl_numbers", numbers}});
       });
 
   std::string bundle;
@@ -132,7 +133,9 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
   }
   const nlohmann::json manifest = {
       {"format", "iot-pki-trust/1"},
+      {"sequence", head.seq},
       {"generated_at", rfc3339(now)},
+      {"journal", {{"seq", head.seq}, {"hash", head.hash}}},
       {"next_update", rfc3339(earliest_next)},
       {"files", {file_entry(kBundleName, bundle), file_entry(kCrlName, crl_pem)}},
       {"cas", ca_docs},

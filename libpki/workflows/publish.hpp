@@ -11,7 +11,9 @@
 //                  verifier finds the chain and then the root's CRL refuses it)
 //   crl.pem        a fresh CRL of every CA, same order, concatenated PEM
 //   manifest.json  names, sizes and SHA-256 of both files, each CA's CRL Number,
-//                  thisUpdate and nextUpdate, and the earliest nextUpdate
+//                  thisUpdate and nextUpdate, the earliest nextUpdate, a sequence
+//                  number that only grows, and the CA journal's head ("journal": the
+//                  seq and hash of this export's own record; `sequence` is that seq)
 // written in that order, manifest last: a reader that checks the files against the
 // manifest's hashes never accepts a torn or mixed set (it retries on a mismatch), and
 // the previous set stays whole until the new one is complete.
