@@ -82,7 +82,9 @@ void define_check_config(CLI::App& cli, app::Common& common) {
     nlohmann::json list = nlohmann::json::array();
     std::string human;
     for (const auto& p : problems) {
-      list.push_back({{"key", p.key}, {"line", p.line}, {"message", p.message}});
+      nlohmann::json item = {{"key", p.key}, {"line", p.line}, {"message", p.message}};
+      if (p.column > 0) item["column"] = p.column;  // TOML syntax errors
+      list.push_back(std::move(item));
       human += pki::config::format_problem(config->string(), p) + "\n";
     }
     if (problems.empty()) human = config->string() + ": OK";

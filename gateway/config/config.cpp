@@ -388,7 +388,7 @@ Parsed parse(std::string_view text, const fs::path& file) {
   // Bounded (size, nesting, dotted-key parts) before toml++ sees it: libpki/config.
   pki::config::TomlParse parsed = pki::config::parse_toml(text, file.string());
   if (const auto& p = parsed.problem) {
-    out.problems.push_back({"", p->line, p->message});
+    out.problems.push_back({"", p->line, p->message, p->column});
     return out;
   }
   out.problems = pki::config::load_table(parsed.table, schema(), out.config, &out.lines);

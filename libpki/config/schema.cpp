@@ -93,6 +93,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::string format_problem(std::string_view file, const Problem& p) {
   std::string out(file);
   if (p.line > 0) out += ":" + std::to_string(p.line);
+  if (p.line > 0 && p.column > 0) out += ":" + std::to_string(p.column);
   out += ": ";
   if (!p.key.empty()) out += p.key + ": ";
   return out + p.message;

@@ -24,12 +24,14 @@
 namespace pki::config {
 
 struct Problem {
-  std::string key;       // dotted ("server.listen"); a table's name for a table problem
-  std::size_t line = 0;  // 1-based; 0 when no line holds it (a default, a whole-file check)
-  std::string message;   // what is wrong, without the key
+  std::string key;         // dotted ("server.listen"); a table's name for a table problem
+  std::size_t line = 0;    // 1-based; 0 when no line holds it (a default, a whole-file check)
+  std::string message;     // what is wrong, without the key
+  std::size_t column = 0;  // 1-based; set for TOML syntax errors only
 };
 
-// "FILE:LINE: KEY: MESSAGE" (":LINE" left out when 0), the compiler form editors jump to.
+// "FILE:LINE[:COLUMN]: KEY: MESSAGE" (":LINE", ":COLUMN" left out when 0), the compiler
+// form editors jump to.
 [[nodiscard]] std::string format_problem(std::string_view file, const Problem& p);
 // Line order, problems without a line last; stable otherwise.
 void sort_by_line(std::vector<Problem>& problems);

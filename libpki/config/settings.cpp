@@ -85,7 +85,7 @@ std::vector<KeyInfo> settings_reference() {
 std::vector<Problem> check_settings(std::string_view text, std::string_view source_name,
                                     Settings* out) {
   TomlParse parsed = parse_toml(text, source_name);
-  if (const auto& p = parsed.problem) return {Problem{"", p->line, p->message}};
+  if (const auto& p = parsed.problem) return {Problem{"", p->line, p->message, p->column}};
   Settings s;
   std::vector<Problem> problems = load_table(parsed.table, settings_schema(), s, nullptr);
   if (out != nullptr) *out = std::move(s);

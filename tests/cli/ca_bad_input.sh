@@ -150,9 +150,12 @@ expect_err_contains "iot-pki.toml:2: validity.device_days: must be an integer (g
 printf '[validity\n' >"$H/iot-pki.toml"
 expect_exit 78 sign --csr "$T/good-device.csr"
 expect_err_contains "iot-pki.toml:1"
+printf '[validity]\ndevice_days = 30 x\n' >"$H/iot-pki.toml"
+expect_exit 78 sign --csr "$T/good-device.csr"
+expect_err_contains "iot-pki.toml:2:18: "
 cp "$T/toml.bak" "$H/iot-pki.toml"
 before=$(snapshot)
-unchanged "a wrongly typed value and a syntax error are named (78)"
+unchanged "a wrongly typed value and a syntax error (line and column) are named (78)"
 
 # An existing output file is not replaced without --force.
 echo keep >"$OUT/cert.pem"

@@ -62,6 +62,18 @@ expect_exit 78 iot-gateway --config "$GW/bad.toml"
 expect_err_contains "bad.toml:$l_ttl: jwt.ttl: must be at most 1d"
 pass "start-up refuses an out-of-bounds duration naming the key, the bound and the line"
 
+# A TOML syntax error is named by line and column (as toml++ reports it), in both forms.
+printf '[server]\nthreads = 2 x\n' >"$GW/syntax.toml"
+expect_exit 78 iot-gateway check-config --config "$GW/syntax.toml"
+grep -q "^$GW/syntax.toml:2:13: " "$T/last.out" || fail "syntax error position: $(cat "$T/last.out")"
+expect_exit 78 iot-gateway --json check-config --config "$GW/syntax.toml"
+"$PY" - "$T/last.out" <<'PY' || fail "check-config --json syntax error: $(cat "$T/last.out")"
+import json, sys
+p = json.load(open(sys.argv[1]))["problems"]
+assert len(p) == 1 and p[0]["line"] == 2 and p[0]["column"] == 13, p
+PY
+pass "a TOML syntax error names its line and column (human and --json)"
+
 # ms and compound durations are accepted where the key allows them.
 cp "$GW/gateway.toml" "$GW/ms.toml"
 sed -i 's/^drain_timeout = .*/drain_timeout = "1m30s"\nheader_timeout = "500ms"/; s/^ttl = .*/ttl = "1h30m"/' "$GW/ms.toml"
