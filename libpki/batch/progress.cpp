@@ -22,8 +22,13 @@ std::string eta_text(const ProgressState& s) {
   return "ETA " + (s.eta_seconds >= 0 ? format_eta(s.eta_seconds) : std::string("?"));
 }
 
-std::string count_text(const ProgressState& s) {
-  return std::to_string(s.done) + "/" + std::to_string(s.total);
+// "6/12"; padded (" 6/12") to the total's digits for a redrawn line, so it does not
+// shift as the count grows.
+std::string count_text(const ProgressState& s, bool pad = false) {
+  const std::string done = std::to_string(s.done);
+  const std::string total = std::to_string(s.total);
+  const std::size_t fill = pad && total.size() > done.size() ? total.size() - done.size() : 0;
+  return std::string(fill, ' ') + done + "/" + total;
 }
 
 std::string cut(std::string line, std::size_t width) {
@@ -57,14 +62,14 @@ std::string format_eta(double seconds) {
 std::string progress_bar_line(const ProgressState& s, std::size_t columns) {
   const std::size_t width = (columns == 0 ? kDefaultColumns : columns) - 1;
   const std::string what(s.what);
-  const std::string tail = " " + count_text(s) + "  " + rate_text(s) + "  " + eta_text(s);
+  const std::string tail = " " + count_text(s, true) + "  " + rate_text(s) + "  " + eta_text(s);
   const std::size_t frame = what.size() + 3 + tail.size();  // "what [" + "]" + tail
   if (frame + kMinBar <= width) {
     const std::size_t bar = std::min(width - frame, kMaxBar);
     const std::size_t filled = s.total == 0 ? bar : bar * std::min(s.done, s.total) / s.total;
     return what + " [" + std::string(filled, '#') + std::string(bar - filled, '.') + "]" + tail;
   }
-  const std::string count = what + " " + count_text(s);
+  const std::string count = what + " " + count_text(s, true);
   return first_fitting({count + "  " + rate_text(s) + "  " + eta_text(s),
                         count + "  " + eta_text(s), count, count_text(s)},
                        width);
