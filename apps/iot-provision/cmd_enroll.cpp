@@ -20,6 +20,7 @@ struct EnrollOptions {
   bool chain = false;
   bool force = false;
   std::optional<std::filesystem::path> batch;
+  std::optional<std::filesystem::path> csr_dir;
   std::filesystem::path out_dir;
   std::optional<std::filesystem::path> report;
   unsigned jobs = 1;
@@ -100,11 +101,16 @@ void add_enroll_command(CLI::App& cli, app::Common& common) {
       cmd->add_option("--out", o->out, "Where to write the certificate (PEM); - for stdout");
   cmd->add_flag("--chain", o->chain, "Append the CA chain to the certificate file(s)");
   cmd->add_flag("--force", o->force, "Replace an existing --out file");
-  auto* batch = cmd->add_option("--batch", o->batch, "Manifest CSV with columns token,csr_path")
+  auto* batch = cmd->add_option("--batch", o->batch,
+                                "Manifest CSV (token,csr_path), or with --csr-dir the token file "
+                                "of token --batch (device_id,token,expires_at)")
                     ->excludes(tf)
                     ->excludes(ts)
                     ->excludes(csr)
                     ->excludes(out);
+  cmd->add_option("--csr-dir", o->csr_dir,
+                  "Folder of <device_id>.csr files for a --batch token file")
+      ->needs(batch);
   cmd->add_option("--out-dir", o->out_dir, "Folder for <device-id>.crt files (--batch)")
       ->needs(batch);
   cmd->add_option("--report", o->report, "Report CSV (--batch; default OUT_DIR/report.csv)")
@@ -121,7 +127,8 @@ void add_enroll_command(CLI::App& cli, app::Common& common) {
     }
     if (o->out_dir.empty())
       throw pki::Error(pki::Exit::usage, "enroll --batch needs --out-dir DIR");
-    prov::run_enroll_batch(common, prov::BatchOptions{*o->batch, o->out_dir, o->report, o->jobs,
-                                                      o->ca, o->chain, o->passphrase_file});
+    prov::run_enroll_batch(
+        common, prov::BatchOptions{*o->batch, o->csr_dir, o->out_dir, o->report, o->jobs, o->ca,
+                                   o->chain, o->passphrase_file});
   });
 }

@@ -2,14 +2,17 @@
 // iot-provision token: single-use enrollment tokens. The token is shown exactly once
 // (stdout, or a 0600 file); the registry keeps only its id and an Argon2id hash.
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <thread>
 
+#include "batch/csv.hpp"
 #include "ca/home.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
 #include "iot-provision/commands.hpp"
+#include "iot-provision/progress.hpp"
 #include "token/store.hpp"
 #include "x509/names.hpp"
 
@@ -30,7 +33,8 @@ constexpr pki::fs::Limit kDeviceListLimit{16 << 20, "device list"};
 // One device id per line; blank lines and '#' comments are skipped. Every problem is
 // reported with its line before any token is made.
 std::vector<std::string> read_device_ids(const std::filesystem::path& path) {
-  const std::string text = pki::fs::read_file(path, kDeviceListLimit);
+  const std::string file = pki::fs::read_file(path, kDeviceListLimit);
+  const std::string_view text = pki::batch::strip_bom(file);  // as a spreadsheet saves it
   std::vector<std::string> ids;
   std::map<std::string, std::size_t> seen;
   std::string problems;
@@ -48,7 +52,13 @@ std::vector<std::string> read_device_ids(const std::filesystem::path& path) {
     if (line.empty() || line.front() == '#') continue;
     const std::string where = path.string() + ":" + std::to_string(line_no) + ": ";
     if (!pki::x509::is_valid_device_id(line)) {
-      problems += where + "invalid device id (letters, digits, . _ -; at most 64)\n";
+      const std::size_t sep = line.find_first_of(",;\t");
+      problems +=
+          where + "invalid device id (letters, digits, . _ -; at most 64)" +
+          (sep == std::string_view::npos ? std::string()
+                                         : "; the list has one id per line and this line holds " +
+                                               pki::batch::delimiter_name(line[sep])) +
+          "\n";
       continue;
     }
     const auto [it, fresh] = seen.emplace(std::string(line), line_no);
@@ -133,7 +143,13 @@ void run_batch(const app::Common& common, const TokenOptions& o, std::int64_t tt
   const auto settings = home.settings();
   const unsigned jobs =
       o.jobs > 0 ? o.jobs : std::clamp(std::thread::hardware_concurrency(), 1U, 4U);
-  auto made = pki::token::create_tokens(*db, ids, ttl, settings.argon2, pki::now_unix(), jobs);
+  std::atomic<std::size_t> hashed{0};
+  std::vector<pki::token::NewToken> made;
+  {
+    prov::ProgressThread progress("token", ids.size(), hashed);
+    made = pki::token::create_tokens(*db, ids, ttl, settings.argon2, pki::now_unix(), jobs,
+                                     [&hashed] { hashed++; });
+  }
   pki::Secret csv;
   std::string& s = csv.buffer();
   s.reserve(64 + made.size() * (64 + pki::token::kTokenChars + 32));  // never regrows

@@ -29,7 +29,8 @@ namespace prov {
 void require_writable_output(const std::filesystem::path& out, bool force);
 
 struct BatchOptions {
-  std::filesystem::path manifest;
+  std::filesystem::path manifest;                // or the token file, with csr_dir
+  std::optional<std::filesystem::path> csr_dir;  // DIR/<device_id>.csr per token-file row
   std::filesystem::path out_dir;
   std::optional<std::filesystem::path> report;
   unsigned jobs = 1;

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// iot-provision enroll --batch: a factory line's manifest of token,csr_path rows.
+// iot-provision enroll --batch: a factory line's manifest of token,csr_path rows, or the
+// token file of `token --batch` (device_id,token,expires_at) joined with --csr-dir DIR,
+// where each device's CSR is DIR/<device_id>.csr.
 //
 // Workers verify tokens (Argon2id) in parallel; registry writes are serialised by one
 // writer thread in this process and by BEGIN IMMEDIATE across processes. A row's token is
 // marked used in the same transaction that records its certificate, so after a crash
 // or kill -9 a re-run finds that token used and, when the CSR carries the same public
-// key, re-emits the recorded certificate instead of issuing a second one. Certificate
-// files and the report are replaced atomically; the report is rebuilt by every run.
+// key, re-emits the recorded certificate instead of issuing a second one; the summary
+// counts those rows as "re-emitted", apart from the ones enrolled by this run.
+// Certificate files and the report are replaced atomically; the report is rebuilt by
+// every run.
 #include <sys/stat.h>
+
+#include <cerrno>
 
 #include <atomic>
 #include <condition_variable>
@@ -25,7 +31,9 @@
 #include "fsutil/files.hpp"
 #include "iot-provision/commands.hpp"
 #include "iot-provision/progress.hpp"
+#include "token/store.hpp"
 #include "workflows/enroll.hpp"
+#include "x509/names.hpp"
 
 namespace prov {
 namespace {
@@ -40,6 +48,8 @@ struct Row {
   std::optional<pki::token::Token> token;
   std::optional<pki::x509::Csr> csr;
   pki::batch::ReportRow report;
+  bool reemitted = false;    // ok: the certificate of an earlier run, written again
+  bool missing_csr = false;  // error: --csr-dir has no CSR for this row's device
 };
 
 bool file_equals(const stdfs::path& p, std::string_view content) {
@@ -88,13 +98,44 @@ class Batch {
 
  private:
   void load_manifest() {
+    // The manifest and the token file hold tokens: read_secret's rules (a regular file,
+    // capped, one wiped buffer, a warning when others may read it).
     const pki::Secret text = read_secret(o_.manifest, kManifestLimit);
-    const stdfs::path base = o_.manifest.has_parent_path() ? o_.manifest.parent_path() : ".";
-    manifest_ = pki::batch::parse_manifest(text.view(), base);
+    try {
+      if (o_.csr_dir) {
+        manifest_ = pki::batch::parse_token_file(text.view());
+      } else {
+        const stdfs::path base = o_.manifest.has_parent_path() ? o_.manifest.parent_path() : ".";
+        manifest_ = pki::batch::parse_manifest(text.view(), base);
+      }
+    } catch (const pki::Error& e) {
+      throw pki::Error(e.code(), o_.manifest.string() + ": " + e.what());
+    }
+    if (o_.csr_dir) join_csr_dir();
     rows_.resize(manifest_.size());
     for (std::size_t i = 0; i < rows_.size(); ++i) {
       rows_[i].report.line = manifest_[i].line;
+      rows_[i].report.device_id = manifest_[i].device_id;
       if (!manifest_[i].error.empty()) fail(i, manifest_[i].error);
+    }
+  }
+
+  // A token-file row's CSR is CSR_DIR/<device_id>.csr; the id is checked first, so the
+  // name cannot leave the folder.
+  void join_csr_dir() {
+    const stdfs::path& dir = *o_.csr_dir;
+    std::error_code ec;
+    if (!stdfs::is_directory(dir, ec)) {
+      throw pki::Error(pki::Exit::no_input, "--csr-dir " + dir.string() + " is not a directory");
+    }
+    for (pki::batch::ManifestRow& row : manifest_) {
+      if (!row.error.empty()) continue;
+      if (!pki::x509::is_valid_device_id(row.device_id)) {
+        row.error = "invalid device id in the token file (letters, digits, . _ -; at most 64)";
+        row.device_id.clear();
+        continue;
+      }
+      row.csr_path = dir / (row.device_id + ".csr");
     }
   }
 
@@ -115,7 +156,9 @@ class Batch {
     rows_[i].report.reason = why;
   }
 
-  // Phase 1, parallel and cheap: parse the token and the CSR of each row.
+  // Phase 1, parallel and cheap: parse the token and the CSR of each row. A token-file
+  // row's CSR must exist and be for the row's device (the registry's device-match rule,
+  // applied again to the token's own row in phase 2).
   void prepare(std::size_t i) {
     Row& row = rows_[i];
     pki::batch::ManifestRow& in = manifest_[i];
@@ -123,8 +166,23 @@ class Batch {
     try {
       row.token = pki::token::parse(in.token.view());
       in.token.wipe();
+      if (o_.csr_dir && !csr_present(in.csr_path)) {
+        row.token.reset();
+        row.missing_csr = true;
+        fail(i, "no CSR for this device: " + in.csr_path.string() + " does not exist");
+        return;
+      }
       pki::x509::Csr csr = pki::workflows::parse_device_csr(
           pki::fs::read_file(in.csr_path, pki::fs::kCsrLimit), in.csr_path.string());
+      if (o_.csr_dir) {
+        pki::store::TokenRow claimed;
+        claimed.device_id = in.device_id;
+        try {
+          pki::token::require_device_match(claimed, csr.common_name);
+        } catch (const pki::Error& e) {
+          throw pki::Error(e.code(), in.csr_path.string() + ": " + e.what());
+        }
+      }
       row.report.device_id = csr.common_name;
       row.csr = std::move(csr);
     } catch (const std::exception& e) {
@@ -132,6 +190,11 @@ class Batch {
       row.token.reset();
       fail(i, e.what());
     }
+  }
+
+  static bool csr_present(const stdfs::path& p) {
+    struct stat st {};
+    return ::lstat(p.c_str(), &st) == 0 || errno != ENOENT;
   }
 
   // One certificate per device per manifest: the first row naming a device wins, by
@@ -155,14 +218,7 @@ class Batch {
   // and writes its certificate file. Workers never wait for a COMMIT or an fsync, so
   // durable I/O overlaps the next verifications instead of adding to them.
   void run_workers(unsigned jobs) {
-    Progress progress("enroll", rows_.size());
-    std::jthread coordinator([&](std::stop_token stop) {
-      std::unique_lock lock(progress_mu_);
-      while (!stop.stop_requested()) {
-        progress_cv_.wait_for(lock, std::chrono::milliseconds(100));
-        progress.update(done_.load());
-      }
-    });
+    ProgressThread progress("enroll", rows_.size(), done_);
     std::jthread writer([this, jobs] { write_loop(*stores_[jobs]); });
     pki::parallel_for(rows_.size(), jobs, [this](unsigned w, std::size_t i) {
       if (rows_[i].token && rows_[i].csr && verify(*stores_[w], i)) return;
@@ -174,16 +230,10 @@ class Batch {
     }
     queue_cv_.notify_one();
     writer.join();
-    coordinator.request_stop();
-    progress_cv_.notify_one();
-    coordinator.join();
-    progress.finish(done_.load());
+    progress.finish();
   }
 
-  void row_done() {
-    done_++;
-    progress_cv_.notify_one();
-  }
+  void row_done() { done_++; }
 
   // True when the row was queued for the writer; false when it failed here.
   bool verify(pki::store::Store& db, std::size_t i) {
@@ -242,6 +292,7 @@ class Batch {
       row.report.status = "ok";
       row.report.serial = r.record.serial;
       row.report.certificate = cert_path.string();
+      row.reemitted = r.reemitted;
       if (r.reemitted) {
         row.report.reason = "already enrolled by an earlier run; certificate re-emitted";
       }
@@ -251,37 +302,57 @@ class Batch {
     row.csr.reset();
   }
 
+  // What was done and what not: enrolled by this run, re-emitted (enrolled by an earlier
+  // run, certificate written again), failed (of which without a CSR in --csr-dir).
   void summarise(unsigned jobs, double wall) {
     std::size_t ok = 0;
-    for (const Row& r : rows_) ok += r.report.status == "ok" ? 1 : 0;
+    std::size_t reemitted = 0;
+    std::size_t missing = 0;
+    for (const Row& r : rows_) {
+      ok += r.report.status == "ok" ? 1 : 0;
+      reemitted += r.reemitted ? 1 : 0;
+      missing += r.missing_csr ? 1 : 0;
+    }
+    const std::size_t enrolled = ok - reemitted;
     const std::size_t errors = rows_.size() - ok;
     const double argon2 = static_cast<double>(argon2_ns_.load()) / 1e9;
     const double sign = static_cast<double>(sign_ns_.load()) / 1e9;
     const double writer = static_cast<double>(writer_ns_.load()) / 1e9;
-    const nlohmann::json doc = {{"total", rows_.size()},
-                                {"ok", ok},
-                                {"errors", errors},
-                                {"out_dir", o_.out_dir.string()},
-                                {"report", report_path_.string()},
-                                {"timing",
-                                 {{"jobs", jobs},
-                                  {"wall_s", wall},
-                                  {"argon2_s", argon2},
-                                  {"sign_s", sign},
-                                  {"writer_s", writer}}}};
+    nlohmann::json doc = {{"total", rows_.size()},
+                          {"ok", ok},
+                          {"enrolled", enrolled},
+                          {"reemitted", reemitted},
+                          {"errors", errors},
+                          {"out_dir", o_.out_dir.string()},
+                          {"report", report_path_.string()},
+                          {"timing",
+                           {{"jobs", jobs},
+                            {"wall_s", wall},
+                            {"argon2_s", argon2},
+                            {"sign_s", sign},
+                            {"writer_s", writer}}}};
     char timing[160];
     std::snprintf(timing, sizeof timing,
                   "time: %.2f s wall with %u worker(s); Argon2id %.2f s, signing %.2f s "
                   "(summed over workers)",
                   wall, jobs, argon2, sign);
+    std::string missing_note;
+    if (o_.csr_dir) {
+      doc["csr_dir"] = o_.csr_dir->string();
+      doc["missing_csr"] = missing;
+      missing_note = ", " + std::to_string(missing) + " without a CSR in " + o_.csr_dir->string();
+    }
     app::emit(common_, doc,
-              "Enrolled " + std::to_string(ok) + " of " + std::to_string(rows_.size()) +
-                  " devices (" + std::to_string(errors) +
-                  " errors); report: " + report_path_.string() + "\n" + timing);
+              "Enrolled " + std::to_string(enrolled) + " of " + std::to_string(rows_.size()) +
+                  " devices, re-emitted " + std::to_string(reemitted) +
+                  " (enrolled by an earlier run), " + std::to_string(errors) + " errors" +
+                  missing_note + "; report: " + report_path_.string() + "\n" + timing);
     if (errors > 0) {
-      throw pki::Error(pki::Exit::data, std::to_string(errors) + " of " +
-                                            std::to_string(rows_.size()) + " rows failed; see " +
-                                            report_path_.string());
+      throw pki::Error(
+          pki::Exit::data,
+          std::to_string(errors) + " of " + std::to_string(rows_.size()) + " rows failed" +
+              (o_.csr_dir ? " (" + std::to_string(missing) + " without a CSR)" : std::string()) +
+              "; see " + report_path_.string());
     }
   }
 
@@ -303,8 +374,6 @@ class Batch {
   std::atomic<std::int64_t> argon2_ns_{0};
   std::atomic<std::int64_t> sign_ns_{0};
   std::atomic<std::size_t> done_{0};
-  std::mutex progress_mu_;
-  std::condition_variable progress_cv_;
 };
 
 }  // namespace

@@ -114,7 +114,71 @@ class Parser {
   bool fatal_ = false;
 };
 
+// The delimiter a record seems to use instead of ',': the more frequent of ';' and tab
+// in its fields, or 0.
+char foreign_delimiter(const CsvRecord& r) {
+  std::size_t semicolons = 0;
+  std::size_t tabs = 0;
+  for (const std::string& f : r.fields) {
+    for (const char c : f) {
+      semicolons += c == ';' ? 1 : 0;
+      tabs += c == '\t' ? 1 : 0;
+    }
+  }
+  if (semicolons == 0 && tabs == 0) return 0;
+  return tabs > semicolons ? '\t' : ';';
+}
+
+std::string delimiter_message(char found) {
+  return "fields separated by " + delimiter_name(found) + " where " + delimiter_name(',') +
+         " is expected";
+}
+
+void check_delimiters(std::vector<CsvRecord>& records, std::size_t expected) {
+  bool any_complete = false;
+  const CsvRecord* first_foreign = nullptr;
+  char first_char = 0;
+  for (CsvRecord& r : records) {
+    if (!r.error.empty()) continue;
+    if (r.fields.size() >= expected) {
+      any_complete = true;
+      continue;
+    }
+    const char found = foreign_delimiter(r);
+    if (found == 0) continue;
+    r.error = delimiter_message(found);
+    if (first_foreign == nullptr) {
+      first_foreign = &r;
+      first_char = found;
+    }
+  }
+  if (!any_complete && first_foreign != nullptr) {
+    throw Error(Exit::data, "line " + std::to_string(first_foreign->line) + ": " +
+                                delimiter_message(first_char) +
+                                "; save the file as comma-separated CSV (a spreadsheet's \"CSV "
+                                "UTF-8 (comma delimited)\")");
+  }
+}
+
 }  // namespace
+
+std::string delimiter_name(char c) {
+  switch (c) {
+    case ',':
+      return "',' (comma)";
+    case ';':
+      return "';' (semicolon)";
+    case '\t':
+      return "a tab";
+    default:
+      return "'" + std::string(1, c) + "'";
+  }
+}
+
+std::string_view strip_bom(std::string_view text) {
+  if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
+  return text;
+}
 
 CsvRecord::~CsvRecord() {
   for (auto& f : fields) {
@@ -122,8 +186,15 @@ CsvRecord::~CsvRecord() {
   }
 }
 
-std::vector<CsvRecord> parse_csv(std::string_view text) {
-  return Parser(text).run();
+std::vector<CsvRecord> parse_csv(std::string_view text, std::size_t expected_fields) {
+  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF")) {
+    throw Error(Exit::data,
+                "the file is UTF-16 text (it starts with a UTF-16 byte order mark); "
+                "save it as UTF-8 comma-separated CSV");
+  }
+  std::vector<CsvRecord> records = Parser(strip_bom(text)).run();
+  if (expected_fields > 1) check_delimiters(records, expected_fields);
+  return records;
 }
 
 std::string csv_field(std::string_view value) {

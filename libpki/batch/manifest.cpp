@@ -29,23 +29,48 @@ bool is_blank_or_comment(const CsvRecord& r) {
   return (r.fields.size() == 1 && first.empty()) || (!first.empty() && first[0] == '#');
 }
 
-bool is_header(const CsvRecord& r) {
-  return r.error.empty() && r.fields.size() == 2 && equals_nocase(trim(r.fields[0]), "token") &&
-         equals_nocase(trim(r.fields[1]), "csr_path");
+// True when `r` names the columns of `header` (case and spaces around names ignored).
+bool is_header(const CsvRecord& r, std::string_view header) {
+  if (!r.error.empty()) return false;
+  std::size_t i = 0;
+  while (!header.empty()) {
+    const std::size_t comma = header.find(',');
+    const std::string_view name = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    if (i >= r.fields.size() || !equals_nocase(trim(r.fields[i]), name)) return false;
+    ++i;
+  }
+  return i == r.fields.size();
+}
+
+// The data rows of `records`: blank and comment lines dropped, and a first-row header
+// `header` too. Error(usage) `wrong_message` when the first row is `wrong_header`.
+std::vector<CsvRecord*> data_records(std::vector<CsvRecord>& records, std::string_view header,
+                                     std::string_view wrong_header,
+                                     const std::string& wrong_message) {
+  std::vector<CsvRecord*> out;
+  bool first = true;
+  for (CsvRecord& r : records) {
+    if (is_blank_or_comment(r)) continue;
+    if (first && is_header(r, wrong_header)) throw Error(Exit::usage, wrong_message);
+    const bool skip = first && is_header(r, header);
+    first = false;
+    if (!skip) out.push_back(&r);
+  }
+  return out;
 }
 
 }  // namespace
 
 std::vector<ManifestRow> parse_manifest(std::string_view text,
                                         const std::filesystem::path& base_dir) {
-  std::vector<CsvRecord> records = parse_csv(text);
+  std::vector<CsvRecord> records = parse_csv(text, 2);
   std::vector<ManifestRow> rows;
-  bool first = true;
-  for (CsvRecord& r : records) {
-    if (is_blank_or_comment(r)) continue;
-    const bool header = first && is_header(r);
-    first = false;
-    if (header) continue;
+  for (CsvRecord* rp : data_records(records, kManifestHeader, kTokenFileHeader,
+                                    "this is a token file (" + std::string(kTokenFileHeader) +
+                                        ", as token --batch writes it): give the folder of the "
+                                        "devices' CSRs with --csr-dir DIR")) {
+    CsvRecord& r = *rp;
     ManifestRow row;
     row.line = r.line;
     if (!r.error.empty()) {
@@ -67,6 +92,34 @@ std::vector<ManifestRow> parse_manifest(std::string_view text,
     rows.push_back(std::move(row));
   }
   if (rows.empty()) throw Error(Exit::data, "the manifest has no rows (expected token,csr_path)");
+  return rows;
+}
+
+std::vector<ManifestRow> parse_token_file(std::string_view text) {
+  std::vector<CsvRecord> records = parse_csv(text, 3);
+  std::vector<ManifestRow> rows;
+  for (CsvRecord* rp : data_records(records, kTokenFileHeader, kManifestHeader,
+                                    "this is a manifest (" + std::string(kManifestHeader) +
+                                        "): it names its CSRs itself, so leave out --csr-dir")) {
+    CsvRecord& r = *rp;
+    ManifestRow row;
+    row.line = r.line;
+    if (!r.error.empty()) {
+      row.error = "malformed CSV: " + r.error;
+    } else if (r.fields.size() != 3) {
+      row.error = "expected 3 fields (" + std::string(kTokenFileHeader) + "), found " +
+                  std::to_string(r.fields.size());
+    } else {
+      row.device_id = std::string(trim(r.fields[0]));
+      row.token = Secret(std::move(r.fields[1]));
+      if (row.device_id.empty()) row.error = "empty device_id";
+    }
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty()) {
+    throw Error(Exit::data,
+                "the token file has no rows (expected " + std::string(kTokenFileHeader) + ")");
+  }
   return rows;
 }
 

@@ -12,7 +12,8 @@ namespace pki::token {
 
 std::vector<NewToken> create_tokens(store::Store& db, std::span<const std::string> device_ids,
                                     std::int64_t ttl_seconds, const config::Argon2Cost& cost,
-                                    std::int64_t now, unsigned jobs) {
+                                    std::int64_t now, unsigned jobs,
+                                    const std::function<void()>& on_hashed) {
   for (const auto& id : device_ids) x509::require_device_id(id);
   if (ttl_seconds <= 0) throw Error(Exit::usage, "the token TTL must be positive");
   std::vector<NewToken> out(device_ids.size());
@@ -22,6 +23,7 @@ std::vector<NewToken> create_tokens(store::Store& db, std::span<const std::strin
     const Token t = generate();
     hashes[i] = hash_secret(t.secret.view(), cost);
     out[i] = NewToken{t.id, device_ids[i], now + ttl_seconds, format(t)};
+    if (on_hashed) on_hashed();
   });
   db.transaction([&] {
     for (std::size_t i = 0; i < out.size(); ++i) {

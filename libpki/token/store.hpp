@@ -5,6 +5,7 @@
 // here logs, journals or returns a secret except create_tokens, whose caller shows each
 // token once. Redeeming a token for a certificate is workflows/enroll.hpp.
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,12 +29,14 @@ struct NewToken {
 
 // Hashes a fresh token for every device id (`jobs` Argon2id computations in parallel)
 // and stores them, with a journal record each (id and device only), in one transaction.
-// Device ids must be valid (Error(data) naming the first bad one).
+// Device ids must be valid (Error(data) naming the first bad one). `on_hashed`, when
+// set, is called after each hash, from the hashing threads (a progress counter).
 [[nodiscard]] std::vector<NewToken> create_tokens(store::Store& db,
                                                   std::span<const std::string> device_ids,
                                                   std::int64_t ttl_seconds,
                                                   const config::Argon2Cost& cost, std::int64_t now,
-                                                  unsigned jobs = 1);
+                                                  unsigned jobs = 1,
+                                                  const std::function<void()>& on_hashed = {});
 
 // Drops tokens nobody has seen (their file could not be written); journals it.
 void discard_tokens(store::Store& db, std::span<const NewToken> tokens);

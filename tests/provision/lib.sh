@@ -52,3 +52,23 @@ file_mode() { stat -c %a "$1"; }
 
 # sql HOME QUERY: read-only query against the registry.
 sql() { sqlite3 -readonly "$1/registry.db" "$2"; }
+
+# widest FILE: the longest line a terminal shows of FILE (a script(1) typescript), where
+# a line ends at \r or \n and escape sequences take no columns (script's own "Script
+# started/done" lines left out).
+widest() {
+  $PY - "$1" <<'PYEOF'
+import re, sys
+text = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+segs = [s for s in re.split(r"[\r\n]", text) if not s.startswith(("Script started", "Script done"))]
+print(max((len(s) for s in segs), default=0))
+PYEOF
+}
+
+# on_tty COLS TYPESCRIPT CMD: runs the shell command CMD with a pseudo-terminal of COLS
+# columns as its standard input, output and error (script(1)); the terminal's output
+# goes to TYPESCRIPT, flushed as it comes.
+on_tty() {
+  script -qfec "stty cols $1 rows 24; $3" "$2" >/dev/null
+}

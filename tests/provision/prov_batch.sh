@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # enroll --batch: 200 devices with 3 broken rows → 197 certificates and 3 report rows
 # naming the problem. The same run killed with SIGKILL about half-way and re-run →
-# every good device has exactly one certificate and no token was used twice.
+# every good device has exactly one certificate and no token was used twice; a third run
+# is summarised as 0 enrolled, 197 re-emitted (fails on the baseline: it said
+# "Enrolled 197 of 200", not telling re-emitted rows from new ones).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 umask 077
@@ -88,7 +90,8 @@ rc=0
 iot-provision --home "$T/a" enroll --batch "$T/ma/manifest.csv" --out-dir "$T/a-out" --jobs 2 \
   >"$T/a.out" 2>"$T/a.err" || rc=$?
 [ "$rc" -eq 65 ] || fail "batch with 3 bad rows: exit $rc (want 65): $(cat "$T/a.err")"
-grep -q "Enrolled 197 of 200 devices (3 errors)" "$T/a.out" || fail "summary: $(cat "$T/a.out")"
+grep -q "Enrolled 197 of 200 devices, re-emitted 0 (enrolled by an earlier run), 3 errors;" "$T/a.out" ||
+  fail "summary: $(cat "$T/a.out")"
 grep -q "enroll: 200/200 rows" "$T/a.err" || fail "no plain progress line on a non-terminal stderr"
 check "$T/a" "$T/a-out"
 pass "200 rows, 3 broken: 197 certificates, 3 report rows naming the problem, exit 65"
@@ -121,10 +124,20 @@ pass "killed with SIGKILL at $done_at_kill/197 and re-run: one certificate per d
 
 # 3. A third run is a no-op for the registry: everything re-emitted, nothing issued.
 before=$(sql "$T/b" "SELECT count(*) FROM certs")
-iot-provision --home "$T/b" enroll --batch "$T/mb/manifest.csv" --out-dir "$T/b-out" >/dev/null 2>&1 || true
+iot-provision --home "$T/b" --json enroll --batch "$T/mb/manifest.csv" --out-dir "$T/b-out" \
+  >"$T/b3.json" 2>/dev/null || true
 [ "$(sql "$T/b" "SELECT count(*) FROM certs")" = "$before" ] || fail "a re-run issued certificates"
 [ "$(grep -c 're-emitted' "$T/b-out/report.csv")" -eq 197 ] || fail "third run report"
-pass "a finished batch re-run issues nothing and re-emits all 197"
+# The summary names them: none enrolled by this run, 197 re-emitted (fails on the
+# baseline, which counted them as "Enrolled 197 of 200").
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert (d["enrolled"], d["reemitted"], d["ok"], d["errors"]) == (0, 197, 197, 3), d' "$T/b3.json" ||
+  fail "third run --json counts: $(cat "$T/b3.json")"
+iot-provision --home "$T/b" enroll --batch "$T/mb/manifest.csv" --out-dir "$T/b-out" \
+  >"$T/b3.out" 2>/dev/null || true
+grep -q "^Enrolled 0 of 200 devices, re-emitted 197 (enrolled by an earlier run), 3 errors;" "$T/b3.out" ||
+  fail "third run summary: $(cat "$T/b3.out")"
+pass "a finished batch re-run issues nothing; the summary counts 0 enrolled and 197 re-emitted"
 
 # 4. A repeated device in one manifest: the first line wins, deterministically.
 {
