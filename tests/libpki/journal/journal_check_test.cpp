@@ -282,3 +282,21 @@ TEST_CASE("the manifest anchor parser accepts an export's manifest and refuses e
   refused(with(R"("cas":[{"name":"root","crl_number":2}])", R"("cas":{})"), "\"cas\" array");
   refused(with(R"("generated_at":"x",)", ""), "\"generated_at\"");
 }
+
+TEST_CASE("the store's read snapshot refuses changes, and finds a CA's last crl record") {
+  Registry f;
+  CHECK(test::code_of([&] { f.db().read_snapshot([&] { f.db().transaction([] {}); }); }) ==
+        pki::Exit::internal);
+  CHECK(test::code_of([&] {
+          f.db().read_snapshot([&] { (void)pki::journal::append(f.db(), "x", {}); });
+        }) == pki::Exit::internal);
+  const auto last = f.db().last_journal_record_of("crl", "ca", "root");
+  REQUIRE(last.has_value());
+  CHECK(last->action == "crl");
+  CHECK_FALSE(f.db().last_journal_record_of("crl", "ca", "nobody").has_value());
+  std::int64_t revokes = 0;
+  f.db().for_each_journal_after(0, "revoke",
+                                [&](const pki::store::JournalRecord&) { return ++revokes, true; });
+  CHECK(revokes == 1);
+  CHECK(f.db().crl_numbers() == std::vector<std::pair<std::string, std::int64_t>>{{"root", 1}});
+}
