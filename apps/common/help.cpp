@@ -40,7 +40,9 @@ const Examples& examples() {
         "iot-ca journal show --since 120 | jq -c 'select(.action == \"revoke\") | .detail | "
         "fromjson'"}},
       {"iot-ca journal verify",
-       {"iot-ca --home /srv/pki journal verify", "iot-ca --json journal verify"}},
+       {"iot-ca --home /srv/pki journal verify",
+        "iot-ca journal verify --manifest /media/transfer/trust/manifest.json",
+        "iot-ca --json journal verify | jq '.problems[].message'"}},
       {"iot-provision",
        {"iot-provision --home /srv/pki token --device-id sensor-1 --out sensor-1.token",
         "iot-provision enroll --token-file sensor-1.token --csr sensor-1.csr --out sensor-1.crt"}},

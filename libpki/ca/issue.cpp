@@ -30,6 +30,11 @@ store::CertRecord record_issued(store::Store& db, X509* cert, std::string_view p
   db.insert_cert(rec);
   detail["serial"] = rec.serial;
   detail["subject"] = rec.subject;
+  // What `iot-ca journal verify` compares with the certs row (journal/check.hpp).
+  detail["profile"] = rec.profile;
+  detail["issuer"] = rec.issuer;
+  detail["device_id"] = rec.device_id;
+  detail["not_after"] = rec.not_after;
   detail["sha256"] = x509::sha256_fingerprint(cert);
   journal::append(db, action, detail);
   return rec;

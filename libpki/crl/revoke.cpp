@@ -19,6 +19,7 @@ void record_revocation(store::Store& db, const store::CertRecord& rec, Reason re
                    {"profile", rec.profile},
                    {"issuer", rec.issuer},
                    {"reason", reason_name(reason)},
+                   {"revoked_at", rec.revoked_at.value_or(0)},
                    {"scope", scope}});
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pki::store {
@@ -129,6 +130,25 @@ class Store {
   virtual void insert_journal(const JournalRecord& rec) = 0;
   // Every record in seq order, until `fn` returns false.
   virtual void for_each_journal(const std::function<bool(const JournalRecord&)>& fn) = 0;
+
+  // Read-only views for audits (journal/check.hpp), each streamed: a registry can hold
+  // 1,000,000 certificates. read_snapshot runs `work` on one consistent state of the
+  // whole registry without taking the write lock (writers go on meanwhile; changes
+  // inside `work` are refused). Not reentrant, not inside transaction().
+  virtual void read_snapshot(const std::function<void()>& work) = 0;
+  // Every certificate, ordered by serial.
+  virtual void for_each_cert(const std::function<void(const CertRecord&)>& fn) = 0;
+  // Every token row, ordered by id.
+  virtual void for_each_token(const std::function<void(const TokenRow&)>& fn) = 0;
+  // Every CA's last CRL Number (ca, last), ordered by CA name.
+  [[nodiscard]] virtual std::vector<std::pair<std::string, std::int64_t>> crl_numbers() = 0;
+  // The newest journal record with `action` whose detail holds the string `value` under
+  // the top-level key `key` (e.g. the last "crl" record of one CA).
+  [[nodiscard]] virtual std::optional<JournalRecord> last_journal_record_of(
+      std::string_view action, std::string_view key, std::string_view value) = 0;
+  // The records after `seq` with `action`, in seq order, until `fn` returns false.
+  virtual void for_each_journal_after(std::int64_t seq, std::string_view action,
+                                      const std::function<bool(const JournalRecord&)>& fn) = 0;
 
   // A consistent copy of the whole registry into `file` (a new file), taken while other
   // processes keep using it; the copy opens with this backend's open.

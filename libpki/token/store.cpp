@@ -39,9 +39,16 @@ std::vector<NewToken> create_tokens(store::Store& db, std::span<const std::strin
 
 void discard_tokens(store::Store& db, std::span<const NewToken> tokens) {
   db.transaction([&] {
-    for (const auto& t : tokens) db.delete_unused_token(t.id);
+    nlohmann::json ids = nlohmann::json::array();
+    for (const auto& t : tokens) {
+      db.delete_unused_token(t.id);
+      ids.push_back(t.id);
+    }
+    // The ids let `iot-ca journal verify` account for the rows that are gone.
     journal::append(db, "token.discard",
-                    {{"count", tokens.size()}, {"why", "the token output could not be written"}});
+                    {{"count", tokens.size()},
+                     {"ids", std::move(ids)},
+                     {"why", "the token output could not be written"}});
   });
 }
 
@@ -81,7 +88,8 @@ std::vector<TokenRow> list_tokens(store::Store& db, std::string_view status, std
 std::int64_t purge_expired(store::Store& db, std::int64_t now) {
   return db.in_transaction([&] {
     const std::int64_t n = db.delete_expired_tokens(now);
-    if (n > 0) journal::append(db, "token.purge", {{"count", n}});
+    // expired_before: the cut-off, so journal verify knows which rows are gone.
+    if (n > 0) journal::append(db, "token.purge", {{"count", n}, {"expired_before", rfc3339(now)}});
     return n;
   });
 }

@@ -37,9 +37,11 @@ Redeemed redeem_in_transaction(store::Store& db, const store::TokenRow& row, con
         ca::issue_leaf(db, signer, ::X509_REQ_get0_pubkey(csr.req.get()), spec, settings);
     const auto issue_time = std::chrono::steady_clock::now() - t0;
     db.mark_token_used(cur->id, now, issued.record.serial);
-    journal::append(
-        db, "token.redeem",
-        {{"id", cur->id}, {"device_id", cur->device_id}, {"serial", issued.record.serial}});
+    journal::append(db, "token.redeem",
+                    {{"id", cur->id},
+                     {"device_id", cur->device_id},
+                     {"serial", issued.record.serial},
+                     {"used_at", now}});
     if (options.out_file) {
       fs::write_file_atomic(*options.out_file, issued.record.pem + options.chain, 0644);
       written = true;

@@ -59,7 +59,9 @@ void SqliteStore::require_transaction(std::string_view what) const {
 }
 
 void SqliteStore::transaction(const std::function<void()>& work) {
-  if (in_txn_) throw Error(Exit::internal, "registry: nested transaction (a bug in iot-pki)");
+  if (in_txn_ || in_snapshot_) {
+    throw Error(Exit::internal, "registry: nested transaction (a bug in iot-pki)");
+  }
   WriteTxn txn(db_.get());
   in_txn_ = true;
   try {
@@ -281,6 +283,67 @@ void SqliteStore::insert_journal(const JournalRecord& r) {
 
 void SqliteStore::for_each_journal(const std::function<bool(const JournalRecord&)>& fn) {
   Stmt q(db_.get(), "SELECT seq, ts, action, detail, prev, hash FROM journal ORDER BY seq");
+  while (q.step()) {
+    if (!fn(journal_row(q))) return;
+  }
+}
+
+// Read-only views (journal::check).
+
+void SqliteStore::read_snapshot(const std::function<void()>& work) {
+  if (in_txn_ || in_snapshot_) {
+    throw Error(Exit::internal, "registry: nested read snapshot (a bug in iot-pki)");
+  }
+  // A deferred read transaction: in WAL mode every statement inside it reads the state
+  // of its first read, whatever other connections commit meanwhile.
+  exec(db_.get(), "BEGIN DEFERRED");
+  in_snapshot_ = true;
+  try {
+    work();
+  } catch (...) {
+    in_snapshot_ = false;
+    ::sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  in_snapshot_ = false;
+  exec(db_.get(), "COMMIT");
+}
+
+void SqliteStore::for_each_cert(const std::function<void(const CertRecord&)>& fn) {
+  Stmt q(db_.get(), std::string(kCertColumns) + "ORDER BY serial");
+  while (q.step()) fn(cert_row(q));
+}
+
+void SqliteStore::for_each_token(const std::function<void(const TokenRow&)>& fn) {
+  Stmt q(db_.get(), std::string(kTokenColumns) + "ORDER BY id");
+  while (q.step()) fn(token_row(q));
+}
+
+std::vector<std::pair<std::string, std::int64_t>> SqliteStore::crl_numbers() {
+  Stmt q(db_.get(), "SELECT ca, last FROM crl_numbers ORDER BY ca");
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  while (q.step()) out.emplace_back(q.text(0), q.int64(1));
+  return out;
+}
+
+std::optional<JournalRecord> SqliteStore::last_journal_record_of(std::string_view action,
+                                                                 std::string_view key,
+                                                                 std::string_view value) {
+  // Walks back from the newest record; the detail is parsed only for rows of `action`.
+  Stmt q(db_.get(),
+         "SELECT seq, ts, action, detail, prev, hash FROM journal WHERE action = ?1"
+         " AND json_valid(detail) AND json_extract(detail, ?2) = ?3 ORDER BY seq DESC LIMIT 1");
+  q.bind(1, action).bind(2, "$." + std::string(key)).bind(3, value);
+  if (!q.step()) return std::nullopt;
+  return journal_row(q);
+}
+
+void SqliteStore::for_each_journal_after(std::int64_t seq, std::string_view action,
+                                         const std::function<bool(const JournalRecord&)>& fn) {
+  Stmt q(db_.get(),
+         "SELECT seq, ts, action, detail, prev, hash FROM journal WHERE seq > ?1 AND action = ?2"
+         " ORDER BY seq");
+  q.bind(1, seq).bind(2, action);
   while (q.step()) {
     if (!fn(journal_row(q))) return;
   }

@@ -41,6 +41,15 @@ class SqliteStore final : public Store {
   void insert_journal(const JournalRecord& rec) override;
   void for_each_journal(const std::function<bool(const JournalRecord&)>& fn) override;
 
+  void read_snapshot(const std::function<void()>& work) override;
+  void for_each_cert(const std::function<void(const CertRecord&)>& fn) override;
+  void for_each_token(const std::function<void(const TokenRow&)>& fn) override;
+  std::vector<std::pair<std::string, std::int64_t>> crl_numbers() override;
+  std::optional<JournalRecord> last_journal_record_of(std::string_view action, std::string_view key,
+                                                      std::string_view value) override;
+  void for_each_journal_after(std::int64_t seq, std::string_view action,
+                              const std::function<bool(const JournalRecord&)>& fn) override;
+
   void backup_to(const std::filesystem::path& file) override;
 
  private:
@@ -48,6 +57,7 @@ class SqliteStore final : public Store {
   void require_transaction(std::string_view what) const;
   SqlitePtr db_;
   bool in_txn_ = false;
+  bool in_snapshot_ = false;
 };
 
 // Opens (creating when `create`) and migrates `path`.
