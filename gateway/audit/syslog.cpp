@@ -289,8 +289,6 @@ void SyslogForwarder::stop() {
 
 void SyslogForwarder::push(std::uint64_t seq, Event event, std::string line) noexcept {
   try {
-    std::string msg = syslog_message(line, seq, event, hostname_, pid_);
-    std::string frame = std::to_string(msg.size()) + " " + msg;
     {
       const std::lock_guard lock(mu_);
       if (queue_.size() >= capacity_) {
@@ -299,7 +297,8 @@ void SyslogForwarder::push(std::uint64_t seq, Event event, std::string line) noe
         lost_last_ = seq;
         return;
       }
-      queue_.push_back(Item{seq, std::move(frame)});
+      // Framing (a SHA-256 and the header) happens on the forwarder's thread, not here.
+      queue_.push_back(Item{seq, event, std::move(line), {}});
       queued_.store(queue_.size());
     }
     cv_.notify_one();
@@ -368,7 +367,15 @@ void SyslogForwarder::run() {
     }
     if (batch.empty()) continue;
     std::string out;
-    for (const Item& i : batch) out.append(i.frame);
+    for (Item& i : batch) {
+      if (i.frame.empty()) {
+        const std::string msg = syslog_message(i.line, i.seq, i.event, hostname_, pid_);
+        i.frame = std::to_string(msg.size()) + " " + msg;
+        i.line.clear();
+        i.line.shrink_to_fit();
+      }
+      out.append(i.frame);
+    }
     std::string why;
     const bool ok = !conn.peer_closed() && conn.send(out, why);
     if (!ok) {

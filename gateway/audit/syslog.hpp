@@ -68,7 +68,9 @@ class SyslogForwarder {
  private:
   struct Item {
     std::uint64_t seq;
-    std::string frame;  // length-prefixed RFC 5424 message
+    Event event;
+    std::string line;   // the JSON line; framed on the forwarder's thread
+    std::string frame;  // length-prefixed RFC 5424 message, once built
   };
   void run();
 
