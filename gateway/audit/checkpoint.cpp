@@ -139,7 +139,10 @@ std::string create_checkpoint_key(const fs::path& file) {
 }
 
 CheckpointVerifier CheckpointVerifier::load(const fs::path& file) {
-  const std::string pem = pki::fs::read_file(file, pki::fs::kCertLimit);
+  return from_pem(pki::fs::read_file(file, pki::fs::kCertLimit), file.string());
+}
+
+CheckpointVerifier CheckpointVerifier::from_pem(std::string_view pem, const std::string& what) {
   CheckpointVerifier v;
   {
     const pki::BioPtr bio = mem_bio(pem);
@@ -155,11 +158,10 @@ CheckpointVerifier CheckpointVerifier::load(const fs::path& file) {
     }
   }
   if (!v.key_) {
-    throw pki::Error(pki::Exit::data,
-                     file.string() + ": neither a PEM public key nor a PEM certificate");
+    throw pki::Error(pki::Exit::data, what + ": neither a PEM public key nor a PEM certificate");
   }
   if (!is_ed25519(v.key_.get())) {
-    throw pki::Error(pki::Exit::data, file.string() + ": not an Ed25519 public key");
+    throw pki::Error(pki::Exit::data, what + ": not an Ed25519 public key");
   }
   v.kid_ = key_id(v.key_.get());
   return v;

@@ -67,6 +67,8 @@ class CheckpointVerifier {
  public:
   // Throws pki::Error(no_input / data) naming the file.
   static CheckpointVerifier load(const fs::path& file);
+  // The same from PEM text; `what` names it in errors.
+  static CheckpointVerifier from_pem(std::string_view pem, const std::string& what);
   [[nodiscard]] const std::string& kid() const { return kid_; }
   [[nodiscard]] bool verify(std::string_view msg, std::string_view sig_b64) const;
 
