@@ -166,19 +166,40 @@ std::string render(const Record& r, std::int64_t unix_millis, std::uint64_t seq,
 }
 
 AuditLog::AuditLog(std::filesystem::path path, std::size_t queue_size)
-    : path_(std::move(path)), capacity_(queue_size) {
+    : AuditLog(std::move(path),
+               Options{queue_size, {}, 1000, std::chrono::milliseconds(60'000), {}, 65536}) {}
+
+AuditLog::AuditLog(std::filesystem::path path, Options options)
+    : path_(std::move(path)), capacity_(options.queue_size), opt_(std::move(options)) {
+  if (opt_.syslog) {
+    forwarder_ = std::make_unique<SyslogForwarder>(*opt_.syslog, opt_.syslog_queue);
+    forwarder_->set_loss_reporter([this](std::string why) {
+      Record r;
+      r.event = Event::audit_forward_lost;
+      r.reason = std::move(why);
+      (void)log(std::move(r));
+    });
+  }
   open_file();
+  struct stat st {};
+  const bool empty = ::fstat(fd_.get(), &st) == 0 && st.st_size == 0;
   // Read before the writer starts: a constructor that returns has the chain state, and
   // the first batch written (even an empty one) carries the repair record.
-  std::string repair;
-  recover(repair);
-  if (!repair.empty()) {
-    if (!write_all(fd_.get(), repair)) {
-      pki::throw_errno(pki::Exit::io, "cannot repair the torn tail of " + path_.string());
-    }
-    written_.fetch_add(1);
-    repaired_at_start_ = true;
+  std::string head;
+  recover(head);
+  const bool repaired = !head.empty();
+  if (opt_.checkpoint_key) {
+    append_checkpoint(head, seq_, prev_, empty ? CheckpointKind::open : CheckpointKind::start);
   }
+  if (!head.empty()) {
+    if (!write_all(fd_.get(), head)) {
+      pki::throw_errno(pki::Exit::io, "cannot write the audit log " + path_.string());
+    }
+    written_.fetch_add((repaired ? 1 : 0) + (opt_.checkpoint_key ? 1 : 0));
+    repaired_at_start_ = repaired;
+  }
+  hand_to_forwarder();
+  if (forwarder_) forwarder_->start();
   writer_ = std::thread([this] { run(); });
 }
 
@@ -189,6 +210,8 @@ AuditLog::~AuditLog() {
   }
   cv_.notify_all();
   writer_.join();
+  // After the writer: the shutdown checkpoint is the last line it forwards.
+  if (forwarder_) forwarder_->stop();
 }
 
 void AuditLog::open_file() {
@@ -242,16 +265,27 @@ void AuditLog::run() {
   std::deque<Record> batch;
   for (;;) {
     bool reopen = false;
+    bool shutdown = false;
     {
       std::unique_lock lock(mu_);
       busy_ = false;
       idle_cv_.notify_all();
-      cv_.wait(lock, [this] { return stop_ || reopen_ || !queue_.empty(); });
-      if (queue_.empty() && stop_) return;
-      // The first record of a batch waits up to kLinger for the ones behind it.
-      cv_.wait_for(lock, kLinger, [this] {
-        return stop_ || reopen_ || flushing_ > 0 || queue_.size() >= kBatchRecords;
-      });
+      const auto ready = [this] { return stop_ || reopen_ || !queue_.empty(); };
+      // With checkpoints on, an idle writer still wakes for the next one (a heartbeat:
+      // `audit verify` reads a missing one as a cut tail).
+      if (opt_.checkpoint_key) {
+        cv_.wait_until(lock, next_checkpoint_, ready);
+      } else {
+        cv_.wait(lock, ready);
+      }
+      if (queue_.empty() && stop_) {
+        shutdown = true;
+      } else if (!queue_.empty()) {
+        // The first record of a batch waits up to kLinger for the ones behind it.
+        cv_.wait_for(lock, kLinger, [this] {
+          return stop_ || reopen_ || flushing_ > 0 || queue_.size() >= kBatchRecords;
+        });
+      }
       batch.swap(queue_);
       reopen = std::exchange(reopen_, false);
       busy_ = true;
@@ -259,21 +293,27 @@ void AuditLog::run() {
     if (reopen) {
       try {
         open_file();
+        struct stat st {};
+        // logrotate moved the file away: the new one starts with a signed `open`
+        // checkpoint carrying the last hash of the old one.
+        open_pending_ = ::fstat(fd_.get(), &st) == 0 && st.st_size == 0;
       } catch (const pki::Error& e) {
         log::line(std::string(e.what()) + "; keeping the old file");
       }
     }
-    write_batch(batch);
+    write_batch(batch, shutdown);
     batch.clear();
+    if (shutdown) return;
   }
 }
 
-void AuditLog::write_batch(std::deque<Record>& batch) {
+void AuditLog::write_batch(std::deque<Record>& batch, bool shutdown) {
   const std::uint64_t dropped = dropped_.load();
   if (dropped != dropped_reported_) {
     log::line("audit queue full: " + std::to_string(dropped) + " records dropped in total");
     dropped_reported_ = dropped;
   }
+  to_forward_.clear();
   std::string out;
   std::size_t records = 0;
   if (recover_) {
@@ -287,16 +327,33 @@ void AuditLog::write_batch(std::deque<Record>& batch) {
   // leaves it where the file is, so `audit verify` never sees a gap that is not there.
   std::uint64_t seq = seq_;
   std::string prev = prev_;
+  const bool checkpoints = opt_.checkpoint_key != nullptr;
+  if (checkpoints && std::exchange(open_pending_, false)) {
+    append_checkpoint(out, seq, prev, CheckpointKind::open);
+    ++records;
+  }
   for (const Record& r : batch) {
     std::string line = render(r, now_millis(), ++seq, prev);
     prev = pki::sha256_hex(line);
     out.append(line).append("\n");
+    forward(seq, r.event, line);
+    ++records;
+    if (checkpoints && ++since_checkpoint_ >= opt_.checkpoint_every) {
+      append_checkpoint(out, seq, prev, CheckpointKind::periodic);
+      ++records;
+    }
   }
-  records += batch.size();
+  if (checkpoints && (shutdown || std::chrono::steady_clock::now() >= next_checkpoint_)) {
+    append_checkpoint(out, seq, prev,
+                      shutdown ? CheckpointKind::shutdown : CheckpointKind::periodic);
+    ++records;
+  }
+  if (out.empty()) return;
   if (!write_all(fd_.get(), out)) {
     const int err = errno;
     write_failures_.fetch_add(records);
     recover_ = true;  // a partial write may have left a torn line
+    to_forward_.clear();
     log::line(std::string("audit log write failed (") + std::strerror(err) +
               "): " + std::to_string(records) + " records lost, " +
               std::to_string(write_failures_.load()) + " in total");
@@ -305,6 +362,47 @@ void AuditLog::write_batch(std::deque<Record>& batch) {
   seq_ = seq;
   prev_ = std::move(prev);
   written_.fetch_add(records);
+  hand_to_forwarder();
+}
+
+void AuditLog::append_checkpoint(std::string& out, std::uint64_t& seq, std::string& prev,
+                                 CheckpointKind kind) {
+  since_checkpoint_ = 0;
+  next_checkpoint_ = std::chrono::steady_clock::now() + opt_.checkpoint_interval;
+  const std::int64_t millis = now_millis();
+  const std::string ts = pki::rfc3339_ms(millis);
+  const std::string& kid = opt_.checkpoint_key->kid();
+  const std::int64_t interval = opt_.checkpoint_interval.count();
+  std::string sig;
+  try {
+    sig =
+        opt_.checkpoint_key->sign(signed_bytes(kind_name(kind), seq + 1, prev, ts, interval, kid));
+  } catch (const std::exception& e) {
+    log::line(std::string("audit checkpoint not written: ") + e.what());
+    return;
+  }
+  Record r;
+  r.event = Event::audit_checkpoint;
+  r.kid = kid;
+  std::string line = render(r, millis, ++seq, prev);
+  line.pop_back();  // the closing brace: the checkpoint's own fields follow
+  line.append(",\"checkpoint\":\"").append(kind_name(kind)).append("\"");
+  line.append(",\"interval_ms\":").append(std::to_string(interval));
+  line.append(",\"sig\":\"").append(sig).append("\"}");
+  prev = pki::sha256_hex(line);
+  out.append(line).append("\n");
+  forward(seq, r.event, line);
+  if (observer_) observer_(Event::audit_checkpoint);
+}
+
+void AuditLog::forward(std::uint64_t seq, Event event, const std::string& line) {
+  if (forwarder_) to_forward_.push_back({seq, {event, line}});
+}
+
+void AuditLog::hand_to_forwarder() {
+  if (!forwarder_) return;
+  for (auto& [seq, rest] : to_forward_) forwarder_->push(seq, rest.first, std::move(rest.second));
+  to_forward_.clear();
 }
 
 void AuditLog::recover(std::string& out) {
@@ -323,6 +421,7 @@ void AuditLog::recover(std::string& out) {
   const std::string line = render(r, now_millis(), ++seq_, prev_);
   prev_ = pki::sha256_hex(line);
   out.append(line).append("\n");
+  forward(seq_, r.event, line);
   log::line("audit log " + path_.string() + ": torn tail repaired: " + t.torn);
 }
 

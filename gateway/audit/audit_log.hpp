@@ -15,14 +15,18 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "core/handles.hpp"
+#include "gateway/audit/checkpoint.hpp"
 #include "gateway/audit/events.hpp"
+#include "gateway/audit/syslog.hpp"
 
 namespace gw::audit {
 
@@ -35,6 +39,17 @@ struct Record {
   std::optional<std::string> kid;
   std::optional<std::string> jti;
   std::optional<std::string> reason;
+};
+
+// What the log does besides writing lines: signed checkpoints (checkpoint.hpp) when a
+// key is set, and syslog forwarding (syslog.hpp) when a target is set.
+struct Options {
+  std::size_t queue_size = 65536;
+  std::shared_ptr<const CheckpointKey> checkpoint_key;  // null: no checkpoints
+  std::uint64_t checkpoint_every = 1000;                // records between checkpoints
+  std::chrono::milliseconds checkpoint_interval{60'000};
+  std::optional<SyslogTarget> syslog;
+  std::size_t syslog_queue = 65536;
 };
 
 // What the end of an existing log says, read from its last 64 KiB (1 MiB at most when
@@ -59,6 +74,11 @@ class AuditLog {
   // Opens (appends to) the file and continues its chain from the last line.
   // Throws pki::Error when the file cannot be opened.
   AuditLog(std::filesystem::path path, std::size_t queue_size);
+  // With checkpoints on, the first record of a new file is an `open` checkpoint and a
+  // start on a file with records writes a `start` one; then one every checkpoint_every
+  // records or checkpoint_interval (even when idle: a heartbeat), and a `shutdown`
+  // checkpoint is the last record the destructor writes.
+  AuditLog(std::filesystem::path path, Options options);
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
   ~AuditLog();  // writes what is queued, then joins the writer
@@ -76,6 +96,8 @@ class AuditLog {
   // /readyz. The chain state only advances past records that reached the file, and the
   // next write first repairs whatever a partial write left (AUDIT_TAIL_REPAIRED).
   [[nodiscard]] std::uint64_t write_failures() const noexcept { return write_failures_.load(); }
+  // The syslog forwarder, or null when [audit] syslog is off (metrics).
+  [[nodiscard]] const SyslogForwarder* forwarder() const noexcept { return forwarder_.get(); }
   // Called with the event of every record handed to log(), dropped ones included
   // (metrics). Set before any other thread uses the log; must not block.
   // A repair written by the constructor is reported to it here, once.
@@ -89,18 +111,30 @@ class AuditLog {
  private:
   void run();
   void open_file();
-  void write_batch(std::deque<Record>& batch);
+  void write_batch(std::deque<Record>& batch, bool shutdown = false);
+  // Appends a signed checkpoint at (seq + 1, prev) and advances both.
+  void append_checkpoint(std::string& out, std::uint64_t& seq, std::string& prev,
+                         CheckpointKind kind);
+  void forward(std::uint64_t seq, Event event, const std::string& line);
   // Reads the file's tail and continues from its last whole record; a torn tail gets a
   // newline (when missing) and an AUDIT_TAIL_REPAIRED record in `out`.
   void recover(std::string& out);
 
   std::filesystem::path path_;
   std::size_t capacity_;
+  Options opt_;
+  std::uint64_t since_checkpoint_ = 0;  // records written since the last checkpoint
+  std::chrono::steady_clock::time_point next_checkpoint_{};
+  // Lines of the batch being written, handed to the forwarder once they are in the file.
+  std::vector<std::pair<std::uint64_t, std::pair<Event, std::string>>> to_forward_;
+  std::unique_ptr<SyslogForwarder> forwarder_;
   pki::UniqueFd fd_;
   std::uint64_t seq_ = 0;
   std::string prev_;
   bool recover_ = true;  // at start, and after a failed write
   bool repaired_at_start_ = false;
+  bool open_pending_ = false;  // a reopen found an empty file: it starts with `open`
+  void hand_to_forwarder();
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -45,6 +45,8 @@ enum class Event : std::uint8_t {
   ban_lifted,
   proxy_refused,
   proxy_header_invalid,
+  audit_checkpoint,
+  audit_forward_lost,
   count_  // not an event: the number of rows kEvents must have
 };
 
@@ -102,6 +104,11 @@ inline constexpr std::array<EventInfo, static_cast<std::size_t>(Event::count_)> 
     // A configured balancer sent a bad or incomplete header: its fault, never a ban
     // (that would ban every client behind it).
     {Event::proxy_header_invalid, "PROXY_HEADER_INVALID", Outcome::failure, Ban::no, Client::named},
+    // A signed checkpoint of the chain (SPEC §10; gateway/audit/checkpoint.hpp).
+    {Event::audit_checkpoint, "AUDIT_CHECKPOINT", Outcome::success, Ban::no, Client::none},
+    // Records that never reached the syslog collector (its queue overflowed while it was
+    // unreachable): the count and seq range in `reason`.
+    {Event::audit_forward_lost, "AUDIT_FORWARD_LOST", Outcome::failure, Ban::no, Client::none},
 }};
 
 [[nodiscard]] constexpr const EventInfo& info(Event e) {

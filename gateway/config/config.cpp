@@ -11,12 +11,19 @@
 #include "config/toml_bounded.hpp"
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
+#include "gateway/audit/syslog.hpp"
 #include "gateway/limits/cidr.hpp"
 
 namespace gw::config {
 namespace {
 
 std::string check_never_ban(std::string_view text);
+
+std::string check_syslog(const std::string& v) {
+  if (v.empty()) return "";
+  gw::audit::SyslogTarget t;
+  return gw::audit::parse_syslog_url(v, t);
+}
 
 using pki::config::Key;
 using pki::config::Type;
@@ -259,6 +266,35 @@ const Keys& schema() {
            "Records waiting for the writer thread at most; past it records are dropped and "
            "counted."},
           IOTPKI_FIELD(audit.queue_size)),
+      pki::config::string_key<Config>(
+          {"audit", "checkpoint_key", Type::path, 0, kPath,
+           "The Ed25519 key (PKCS#8 PEM, 0600; iot-gateway audit key new) that signs the "
+           "AUDIT_CHECKPOINT records; \"\" writes none, and audit verify cannot then detect a "
+           "cut head or tail."},
+          IOTPKI_FIELD(audit.checkpoint_key)),
+      pki::config::integer_key<Config>({"audit", "checkpoint_every", Type::integer, 1, 1000000,
+                                        "Records between two signed checkpoints at most."},
+                                       IOTPKI_FIELD(audit.checkpoint_every)),
+      pki::config::duration_key<Config>(
+          {"audit", "checkpoint_interval", Type::duration, 100, kH,
+           "Time between two signed checkpoints at most, idle or not; audit verify treats a "
+           "log whose last checkpoint is older than twice this (+5 s) as cut."},
+          IOTPKI_FIELD(audit.checkpoint_interval)),
+      pki::config::string_key<Config>(
+          {"audit", "syslog", Type::string, 0, 255,
+           "Forward every audit record to a syslog collector: \"tcp://host:port\" or "
+           "\"tls://host:port\" (RFC 5424, octet-counted frames); \"\" forwards none."},
+          IOTPKI_FIELD(audit.syslog), check_syslog),
+      pki::config::string_key<Config>(
+          {"audit", "syslog_ca", Type::path, 0, kPath,
+           "For tls://: the CA certificates (PEM) the collector's certificate must chain to; "
+           "its name must match the URL's host."},
+          IOTPKI_FIELD(audit.syslog_ca)),
+      pki::config::integer_key<Config>(
+          {"audit", "syslog_queue", Type::integer, 16, 100000000,
+           "Records waiting for the collector at most; past it they are dropped, counted and "
+           "reported (AUDIT_FORWARD_LOST)."},
+          IOTPKI_FIELD(audit.syslog_queue)),
   };
   return k;
 }
@@ -299,9 +335,10 @@ std::string backend_url_problem(Config& c) {
 
 void resolve_paths(Config& c) {
   const fs::path base = c.file.has_parent_path() ? c.file.parent_path() : fs::path(".");
-  for (fs::path* p : {&c.server.cert, &c.server.key, &c.trust.bundle, &c.trust.crl,
-                      &c.trust.state_dir, &c.jwt.keys_dir, &c.audit.path}) {
-    if (p->is_relative()) *p = base / *p;
+  for (fs::path* p :
+       {&c.server.cert, &c.server.key, &c.trust.bundle, &c.trust.crl, &c.trust.state_dir,
+        &c.jwt.keys_dir, &c.audit.path, &c.audit.checkpoint_key, &c.audit.syslog_ca}) {
+    if (!p->empty() && p->is_relative()) *p = base / *p;
   }
 }
 
@@ -404,6 +441,11 @@ Parsed parse(std::string_view text, const fs::path& file) {
          out.lines.contains("server.proxy_protocol") ? out.lines.at("server.proxy_protocol") : 0,
          "must list the load balancers' addresses when server.proxy_protocol = true"});
   }
+  if (out.config.audit.syslog.rfind("tls://", 0) == 0 && out.config.audit.syslog_ca.empty()) {
+    out.problems.push_back({"audit.syslog_ca",
+                            out.lines.contains("audit.syslog") ? out.lines.at("audit.syslog") : 0,
+                            "must name the collector's CA file when audit.syslog is tls://"});
+  }
   resolve_paths(out.config);
   return out;
 }
@@ -462,6 +504,14 @@ std::vector<Problem> check_files(const Config& c, const KeyLines& lines) {
   if (!audit_dir.empty() && !fs::is_directory(audit_dir, ec)) {
     add("audit.path", "directory " + audit_dir.string() + " does not exist");
   }
+  if (!c.audit.checkpoint_key.empty()) {
+    try {
+      pki::fs::require_private_mode(c.audit.checkpoint_key);
+    } catch (const pki::Error& e) {
+      add("audit.checkpoint_key", e.what());
+    }
+  }
+  if (!c.audit.syslog_ca.empty()) readable("audit.syslog_ca", c.audit.syslog_ca);
   const fs::path state_dir = c.trust.state_dir;
   if (fs::exists(state_dir, ec) && !fs::is_directory(state_dir, ec)) {
     add("trust.state_dir", state_dir.string() + " is not a directory");

@@ -87,6 +87,14 @@ struct RateLimit {
 struct Audit {
   fs::path path = "audit.log";
   std::uint64_t queue_size = 65536;
+  // Signed checkpoints (SPEC §10): "" = none.
+  fs::path checkpoint_key;
+  std::uint64_t checkpoint_every = 1000;
+  milliseconds checkpoint_interval{60'000};
+  // Syslog forwarding (SPEC §10): "" = none; tcp://host:port or tls://host:port.
+  std::string syslog;
+  fs::path syslog_ca;  // required for tls://
+  std::uint64_t syslog_queue = 65536;
 };
 
 struct Config {

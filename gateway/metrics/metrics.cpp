@@ -104,6 +104,21 @@ std::string Metrics::render(const Gauges& g) const {
          "Audit records lost because writing the log failed (disk full, I/O error).");
   sample(out, "iot_gateway_audit_write_failures_total",
          static_cast<double>(g.audit_write_failures));
+  if (g.syslog_on) {
+    header(out, "iot_gateway_audit_syslog_sent_total", "counter",
+           "Audit records written to the syslog collector's connection.");
+    sample(out, "iot_gateway_audit_syslog_sent_total", static_cast<double>(g.syslog_sent));
+    header(out, "iot_gateway_audit_syslog_dropped_total", "counter",
+           "Audit records never forwarded to syslog (queue full while the collector was "
+           "unreachable, or left at shutdown).");
+    sample(out, "iot_gateway_audit_syslog_dropped_total", static_cast<double>(g.syslog_dropped));
+    header(out, "iot_gateway_audit_syslog_queue", "gauge",
+           "Audit records waiting to be forwarded to syslog.");
+    sample(out, "iot_gateway_audit_syslog_queue", static_cast<double>(g.syslog_queued));
+    header(out, "iot_gateway_audit_syslog_connected", "gauge",
+           "1 while the gateway holds a connection to the syslog collector.");
+    sample(out, "iot_gateway_audit_syslog_connected", g.syslog_connected ? 1.0 : 0.0);
+  }
   header(out, "iot_gateway_bans_active", "gauge", "Client addresses (IPv6: /64s) banned now.");
   sample(out, "iot_gateway_bans_active", static_cast<double>(g.bans_active));
   header(out, "iot_gateway_ip_table_entries", "gauge", "Entries in the per-client limit tables.");

@@ -20,6 +20,12 @@ struct Gauges {
   double crl_seconds_to_next_update = 0;  // smallest over all CRLs; negative when stale
   std::uint64_t audit_dropped = 0;
   std::uint64_t audit_write_failures = 0;  // AuditLog::write_failures()
+  // [audit] syslog (SyslogForwarder); not rendered when forwarding is off.
+  bool syslog_on = false;
+  std::uint64_t syslog_sent = 0;
+  std::uint64_t syslog_dropped = 0;
+  std::uint64_t syslog_queued = 0;
+  bool syslog_connected = false;
   std::uint64_t bans_active = 0;
   std::uint64_t ip_table_entries = 0;
   bool ready = false;

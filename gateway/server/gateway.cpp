@@ -22,6 +22,23 @@
 namespace gw::server {
 namespace {
 
+// [audit] → the log's options; the checkpoint key is read (and checked) here, at start.
+audit::Options audit_options(const config::Audit& a) {
+  audit::Options o;
+  o.queue_size = a.queue_size;
+  if (!a.checkpoint_key.empty()) o.checkpoint_key = audit::CheckpointKey::load(a.checkpoint_key);
+  o.checkpoint_every = a.checkpoint_every;
+  o.checkpoint_interval = a.checkpoint_interval;
+  if (!a.syslog.empty()) {
+    audit::SyslogTarget t;
+    (void)audit::parse_syslog_url(a.syslog, t);  // validated by the config loader
+    t.ca = a.syslog_ca;
+    o.syslog = t;
+  }
+  o.syslog_queue = a.syslog_queue;
+  return o;
+}
+
 namespace asio = boost::asio;
 using asio::redirect_error;
 using asio::use_awaitable;
@@ -76,7 +93,7 @@ std::unique_ptr<tcp::acceptor> listen(const asio::strand<asio::io_context::execu
 
 Gateway::Gateway(config::Config cfg)
     : cfg_(std::move(cfg)),
-      audit_(cfg_.audit.path, cfg_.audit.queue_size),
+      audit_(cfg_.audit.path, audit_options(cfg_.audit)),
       conns_(cfg_.server.max_connections, cfg_.server.max_connections_per_ip),
       reloader_(cfg_, state_, audit_),
       buckets_(cfg_.rate_limit.token_rate, static_cast<double>(cfg_.rate_limit.token_burst),

@@ -72,6 +72,13 @@ std::string Gateway::scrape() {
   g.crl_seconds_to_next_update = static_cast<double>(snap->crls->next_update() - now);
   g.audit_dropped = audit_.dropped();
   g.audit_write_failures = audit_.write_failures();
+  if (const auto* fwd = audit_.forwarder()) {
+    g.syslog_on = true;
+    g.syslog_sent = fwd->sent();
+    g.syslog_dropped = fwd->dropped();
+    g.syslog_queued = fwd->queued();
+    g.syslog_connected = fwd->connected();
+  }
   g.bans_active = bans_.active_bans(steady_seconds());
   g.ip_table_entries = buckets_.size() + bans_.size();
   g.ready = !svc_->draining.load() && !revocation::stale(*snap->crls, now, cfg_.trust.crl_grace);
