@@ -169,9 +169,10 @@ std::string default_settings_toml(const std::string& organisation) {
   out += "organisation = " + toml_quote(organisation) + "\n";
   out += "device_ou = \"" + d.device_ou + "\"\n";
   out += "admin_ou = \"" + d.admin_ou + "\"\n";
-  out += "# Where relying parties fetch CRLs and CA certificates (docs/revocation.md):\n";
-  out += "# crl_url = \"http://pki.example/crl/{ca}.crl\"\n";
-  out += "# ca_issuers_url = \"http://pki.example/ca/{ca}.crt\"\n\n";
+  out += "# CDP / AIA caIssuers URLs, {ca} = signing CA (docs/revocation.md), e.g.\n";
+  out += "# \"http://pki.example/crl/{ca}.crl\" and \"http://pki.example/ca/{ca}.crt\"\n";
+  out += "crl_url = \"\"\n";
+  out += "ca_issuers_url = \"\"\n\n";
   out += "[validity]  # days\n";
   out += "root_days = " + std::to_string(d.root_days) + "\n";
   out += "issuing_days = " + std::to_string(d.issuing_days) + "\n";
