@@ -70,10 +70,11 @@ std::string backend_url_problem(Config& c);
 
 // backend.url also sets backend.host and backend.port.
 Key<Config> backend_url_key() {
-  Key<Config> k =
-      pki::config::string_key<Config>({"backend", "url", Type::string, 1, 255,
-                                       "The backend: http://host[:port], without a path or user."},
-                                      IOTPKI_FIELD(backend.url));
+  Key<Config> k = pki::config::string_key<Config>(
+      {"backend", "url", Type::string, 1, 255,
+       "The backend: http://host[:port] or https://host[:port], without a path "
+       "or user. https:// needs backend.ca_file."},
+      IOTPKI_FIELD(backend.url));
   k.apply = [](const toml::node& n, Config& c) {
     c.backend.url = n.as_string()->get();
     return backend_url_problem(c);
@@ -228,6 +229,22 @@ const Keys& schema() {
       pki::config::integer_key<Config>({"backend", "pool_size", Type::integer, 1, 100000,
                                         "Idle backend connections kept for reuse."},
                                        IOTPKI_FIELD(backend.pool_size)),
+      pki::config::string_key<Config>(
+          {"backend", "ca_file", Type::path, 0, 4096,
+           "https:// backends (required there): PEM file of the CAs that may sign the "
+           "backend's certificate; the system's trust store is not used. The certificate "
+           "must name the host of backend.url (DNS name or IP address SAN)."},
+          IOTPKI_FIELD(backend.ca_file)),
+      pki::config::string_key<Config>(
+          {"backend", "client_cert", Type::path, 0, 4096,
+           "https:// backends, optional: PEM certificate (chain) the gateway presents to the "
+           "backend; needs backend.client_key."},
+          IOTPKI_FIELD(backend.client_cert)),
+      pki::config::string_key<Config>(
+          {"backend", "client_key", Type::path, 0, 4096,
+           "The unencrypted PEM key of backend.client_cert; mode 0600 or stricter, like "
+           "server.key."},
+          IOTPKI_FIELD(backend.client_key)),
       // [rate_limit]
       pki::config::number_key<Config>(
           {"rate_limit", "token_rate", Type::number, 0.001, 1e6,
@@ -309,20 +326,22 @@ bool valid_port(std::string_view p) {
   return v > 0 && v <= 65535;
 }
 
-// Only plain http://host[:port] is accepted: the backend is on a trusted network
-// segment, and a path prefix would make the proxied target ambiguous.
+// http://host[:port] or https://host[:port]: a path prefix would make the proxied
+// target ambiguous.
 std::string backend_url_problem(Config& c) {
-  constexpr std::string_view kScheme = "http://";
   const std::string& url = c.backend.url;
-  if (url.rfind(kScheme, 0) != 0) return "must start with http:// (got '" + url + "')";
-  std::string rest = url.substr(kScheme.size());
+  const bool tls = url.rfind("https://", 0) == 0;
+  if (!tls && url.rfind("http://", 0) != 0) {
+    return "must start with http:// or https:// (got '" + url + "')";
+  }
+  std::string rest = url.substr(tls ? 8 : 7);
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
   if (rest.empty()) return "cannot read host and port from '" + url + "'";
   if (rest.find('/') != std::string::npos || rest.find('@') != std::string::npos) {
-    return "must be http://host[:port] without a path or user";
+    return "must be http(s)://host[:port] without a path or user";
   }
   Endpoint ep = rest.find(':') == std::string::npos || (rest.front() == '[' && rest.back() == ']')
-                    ? Endpoint{rest, "80"}
+                    ? Endpoint{rest, tls ? "443" : "80"}
                     : split_host_port(rest);
   if (!ep.host.empty() && ep.host.front() == '[') ep.host = ep.host.substr(1, ep.host.size() - 2);
   if (ep.host.empty() || !valid_port(ep.port)) {
@@ -330,7 +349,36 @@ std::string backend_url_problem(Config& c) {
   }
   c.backend.host = ep.host;
   c.backend.port = ep.port;
+  c.backend.tls = tls;
   return "";
+}
+
+// ca_file with https:// (and only there), client_cert and client_key together.
+void backend_tls_problems(const Config& c, const KeyLines& lines, std::vector<Problem>& out) {
+  const auto line = [&](const std::string& key) {
+    const auto it = lines.find(key);
+    return it == lines.end() ? std::size_t{0} : it->second;
+  };
+  const Backend& b = c.backend;
+  if (b.tls && b.ca_file.empty()) {
+    out.push_back({"backend.ca_file", line("backend.url"),
+                   "must name the CAs of the backend's certificate when backend.url is https://"});
+  }
+  for (const auto& [key, value] :
+       {std::pair{"backend.ca_file", &b.ca_file}, std::pair{"backend.client_cert", &b.client_cert},
+        std::pair{"backend.client_key", &b.client_key}}) {
+    if (!b.tls && !value->empty()) {
+      out.push_back(
+          {key, line(key),
+           "applies to https:// backends only (backend.url is " + b.url.substr(0, 80) + ")"});
+    }
+  }
+  if (b.client_cert.empty() != b.client_key.empty()) {
+    const std::string missing =
+        b.client_cert.empty() ? "backend.client_cert" : "backend.client_key";
+    const std::string given = b.client_cert.empty() ? "backend.client_key" : "backend.client_cert";
+    out.push_back({missing, line(given), "must be set together with " + given});
+  }
 }
 
 void resolve_paths(Config& c) {
@@ -338,6 +386,9 @@ void resolve_paths(Config& c) {
   for (fs::path* p :
        {&c.server.cert, &c.server.key, &c.trust.bundle, &c.trust.crl, &c.trust.state_dir,
         &c.jwt.keys_dir, &c.audit.path, &c.audit.checkpoint_key, &c.audit.syslog_ca}) {
+    if (!p->empty() && p->is_relative()) *p = base / *p;
+  }
+  for (fs::path* p : {&c.backend.ca_file, &c.backend.client_cert, &c.backend.client_key}) {
     if (!p->empty() && p->is_relative()) *p = base / *p;
   }
 }
@@ -435,6 +486,7 @@ Parsed parse(std::string_view text, const fs::path& file) {
       out.problems.push_back({"backend.url", 0, p});
     }
   }
+  backend_tls_problems(out.config, out.lines, out.problems);
   if (out.config.server.proxy_protocol && out.config.server.proxy_protocol_from.empty()) {
     out.problems.push_back(
         {"server.proxy_protocol_from",
@@ -480,6 +532,15 @@ std::vector<Problem> check_files(const Config& c, const KeyLines& lines) {
   readable("server.cert", c.server.cert);
   readable("trust.bundle", c.trust.bundle);
   readable("trust.crl", c.trust.crl);
+  if (!c.backend.ca_file.empty()) readable("backend.ca_file", c.backend.ca_file);
+  if (!c.backend.client_cert.empty()) readable("backend.client_cert", c.backend.client_cert);
+  if (!c.backend.client_key.empty()) {
+    try {
+      pki::fs::require_private_mode(c.backend.client_key);
+    } catch (const pki::Error& e) {
+      add("backend.client_key", e.what());
+    }
+  }
   try {
     pki::fs::require_private_mode(c.server.key);
   } catch (const pki::Error& e) {

@@ -69,6 +69,13 @@ struct Backend {
   std::string url = "http://127.0.0.1:8080";
   std::string host;  // parsed from url
   std::string port;  // parsed from url
+  bool tls = false;  // url is https://
+  // https:// only: the CAs that may sign the backend's certificate (the only trust
+  // store; the system's is not used), and an optional client certificate and its key
+  // (0600, like server.key) presented to the backend.
+  fs::path ca_file;
+  fs::path client_cert;
+  fs::path client_key;
   milliseconds timeout{30'000};
   std::uint64_t pool_size = 64;
 };

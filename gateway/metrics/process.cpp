@@ -53,11 +53,13 @@ std::string escape_label(std::string_view v) {
   return out;
 }
 
-std::string render_build_info(std::string_view version) {
+std::string render_build_info(std::string_view version, std::string_view commit) {
   std::string out =
-      "# HELP iot_gateway_build_info The gateway's version and the OpenSSL it runs with.\n"
+      "# HELP iot_gateway_build_info The gateway's version, source commit and the OpenSSL it "
+      "runs with.\n"
       "# TYPE iot_gateway_build_info gauge\n";
-  out += "iot_gateway_build_info{version=\"" + escape_label(version) + "\",openssl=\"" +
+  out += "iot_gateway_build_info{version=\"" + escape_label(version) + "\",commit=\"" +
+         escape_label(commit) + "\",openssl=\"" +
          escape_label(OpenSSL_version(OPENSSL_VERSION_STRING)) + "\"} 1\n";
   return out;
 }

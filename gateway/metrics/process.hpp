@@ -18,8 +18,8 @@ struct Expiry {
   double seconds = 0;  // until expiry; negative once expired; +Inf for "never"
 };
 
-// iot_gateway_build_info{version,openssl} 1.
-[[nodiscard]] std::string render_build_info(std::string_view version);
+// iot_gateway_build_info{version,commit,openssl} 1; commit as `--version` prints it.
+[[nodiscard]] std::string render_build_info(std::string_view version, std::string_view commit);
 // process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes,
 // process_open_fds, process_max_fds, process_start_time_seconds. A value that cannot be
 // read is left out (never a made-up 0).

@@ -15,6 +15,7 @@
 #include "gateway/metrics/process.hpp"
 #include "gateway/revocation/chain.hpp"
 #include "gateway/server/gateway.hpp"
+#include "pki/git_commit.hpp"
 #include "pki/version.hpp"
 #include "x509/names.hpp"
 #include "x509/pem.hpp"
@@ -82,7 +83,7 @@ std::string Gateway::scrape() {
   g.bans_active = bans_.active_bans(steady_seconds());
   g.ip_table_entries = buckets_.size() + bans_.size();
   g.ready = !svc_->draining.load() && !revocation::stale(*snap->crls, now, cfg_.trust.crl_grace);
-  return metrics_.render(g) + metrics::render_build_info(pki::kVersion) +
+  return metrics_.render(g) + metrics::render_build_info(pki::kVersion, pki::kGitCommit) +
          metrics::render_process() + metrics::render_expiry(expiries(*snap, cfg_, now));
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/settings.hpp"
 
+#include <cctype>
 #include <sstream>
 
 #include "config/toml_bounded.hpp"
@@ -24,6 +25,7 @@ std::string toml_quote(const std::string& s) {
 const std::vector<Key<Settings>>& settings_schema() {
   constexpr double kDays = 36500;  // a hundred years: a typo's ceiling, not a policy
   constexpr double kDay = 86'400'000;
+  constexpr double kMaxUrl = 200;  // bytes of a URL template
   static const std::vector<Key<Settings>> k = {
       string_key<Settings>({"ca", "organisation", Type::string, 1, 64,
                             "The organisation (O) of every certificate's subject."},
@@ -36,6 +38,23 @@ const std::vector<Key<Settings>>& settings_schema() {
                             "The OU of admin certificates; the gateway's trust.admin_ou must "
                             "match it."},
                            IOTPKI_FIELD(admin_ou)),
+      string_key<Settings>(
+          {"ca", "crl_url", Type::string, 0, kMaxUrl,
+           "URL template of the CRL Distribution Point put into every certificate a CA "
+           "signs (device, server and admin certificates, and issuing CA certificates "
+           "signed by the root); {ca} stands for the signing CA's name (root or the issuing "
+           "CA's name). iot-ca export writes each CA's DER CRL as crl/NAME.crl, so "
+           "\"http://pki.example/crl/{ca}.crl\" serves the export directory as it is. "
+           "http:// or https://, {ca} exactly once, no comma. Empty: no extension. "
+           "Certificates issued earlier keep what they carry."},
+          IOTPKI_FIELD(crl_url), check_url_template),
+      string_key<Settings>(
+          {"ca", "ca_issuers_url", Type::string, 0, kMaxUrl,
+           "URL template of the Authority Information Access caIssuers entry (the signing "
+           "CA's certificate, DER) put into every certificate a CA signs; {ca} as for "
+           "crl_url. iot-ca export writes each CA certificate as ca/NAME.crt. Empty: no "
+           "extension."},
+          IOTPKI_FIELD(ca_issuers_url), check_url_template),
       integer_key<Settings>({"validity", "root_days", Type::integer, 1, kDays,
                              "Days a root CA certificate is valid."},
                             IOTPKI_FIELD(root_days)),
@@ -78,6 +97,37 @@ const std::vector<Key<Settings>>& settings_schema() {
 
 }  // namespace
 
+std::string check_url_template(const std::string& url) {
+  if (url.empty()) return "";
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return "must start with http:// or https://";
+  }
+  const auto at = url.find("{ca}");
+  if (at == std::string::npos || url.find("{ca}", at + 1) != std::string::npos) {
+    return "must contain {ca} exactly once (each CA publishes its own file)";
+  }
+  // RFC 3986 characters, less the comma (it separates values in OpenSSL's extension
+  // syntax) and with the template's braces.
+  static constexpr std::string_view kAllowed = "-._~:/?#[]@!$&'()*+;=%{}";
+  for (const char c : url) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 &&
+        kAllowed.find(c) == std::string_view::npos) {
+      return "must hold URL characters only (no space, comma or control character)";
+    }
+  }
+  const std::string host = url.substr(url.find("//") + 2);
+  if (host.empty() || host.front() == '/' || host.front() == '{') {
+    return "must name a host (\"http://HOST/...\")";
+  }
+  return "";
+}
+
+std::string expand_url_template(std::string_view url, std::string_view ca) {
+  std::string out(url);
+  if (const auto at = out.find("{ca}"); at != std::string::npos) out.replace(at, 4, ca);
+  return out;
+}
+
 std::vector<KeyInfo> settings_reference() {
   return infos(settings_schema());
 }
@@ -118,7 +168,11 @@ std::string default_settings_toml(const std::string& organisation) {
   out += "[ca]\n";
   out += "organisation = " + toml_quote(organisation) + "\n";
   out += "device_ou = \"" + d.device_ou + "\"\n";
-  out += "admin_ou = \"" + d.admin_ou + "\"\n\n";
+  out += "admin_ou = \"" + d.admin_ou + "\"\n";
+  out += "# CDP / AIA caIssuers URLs, {ca} = signing CA (docs/revocation.md), e.g.\n";
+  out += "# \"http://pki.example/crl/{ca}.crl\" and \"http://pki.example/ca/{ca}.crt\"\n";
+  out += "crl_url = \"\"\n";
+  out += "ca_issuers_url = \"\"\n\n";
   out += "[validity]  # days\n";
   out += "root_days = " + std::to_string(d.root_days) + "\n";
   out += "issuing_days = " + std::to_string(d.issuing_days) + "\n";

@@ -21,6 +21,11 @@ struct Settings {
   std::string organisation = "IoT PKI";
   std::string device_ou = "IoT Devices";
   std::string admin_ou = "IoT Admins";
+  // Where relying parties fetch revocation data (RFC 5280 §4.2.1.13, §4.2.2.1): URL
+  // templates in which "{ca}" stands for the name of the CA that signed the certificate
+  // ("root" or the issuing CA's name). Empty: the extension is left out.
+  std::string crl_url;         // crlDistributionPoints, e.g. "http://pki.example/crl/{ca}.crl"
+  std::string ca_issuers_url;  // authorityInfoAccess caIssuers, ".../ca/{ca}.crt"
   // Validity in days per profile.
   std::int64_t root_days = 3650;
   std::int64_t issuing_days = 1825;
@@ -41,6 +46,12 @@ struct Settings {
 // Every problem of the text, in line order; `out` (if given) gets the settings read.
 [[nodiscard]] std::vector<Problem> check_settings(std::string_view text,
                                                   std::string_view source_name, Settings* out);
+
+// A crl_url / ca_issuers_url template: "" or the problem (http:// or https://, "{ca}"
+// exactly once, URL characters only and no comma).
+[[nodiscard]] std::string check_url_template(const std::string& url);
+// The template with "{ca}" replaced by `ca`; "" for an empty template.
+[[nodiscard]] std::string expand_url_template(std::string_view url, std::string_view ca);
 
 // Every key of iot-pki.toml with its type, bounds, default and description: the table
 // the loader validates from and iot-pki.toml(5) is generated from.

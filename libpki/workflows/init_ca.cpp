@@ -86,7 +86,8 @@ NewCa create_issuing(const ca::Home& home, const IssuingSpec& spec,
   const x509::Signer root = home.load_root(source);
   const PkeyPtr key = keys::generate(spec.type);
   const std::int64_t days = spec.days > 0 ? spec.days : settings.issuing_days;
-  const X509Ptr cert = x509::make_issuing(root, key.get(), spec.cn, settings.organisation, days);
+  const X509Ptr cert =
+      x509::make_issuing(root, key.get(), spec.cn, settings.organisation, days, settings);
 
   fs::ensure_private_dir(dir);
   keys::write_private_key(dir / "ca.key", key.get(), pass);

@@ -10,6 +10,7 @@
 #include "crl/output.hpp"
 #include "fsutil/files.hpp"
 #include "journal/journal.hpp"
+#include "workflows/publish_der.hpp"
 #include "x509/names.hpp"
 #include "x509/pem.hpp"
 
@@ -112,6 +113,8 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
         head = journal::append(db, "export", {{"out", out_dir.string()}, {"crl_numbers", numbers}});
       });
 
+  // crl/NAME.crl and ca/NAME.crt for relying parties that fetch by URL (publish_der.hpp).
+  const nlohmann::json der_files = write_der_files(out_dir, cas, crls, file_entry);
   std::string bundle;
   std::string crl_pem;
   nlohmann::json ca_docs = nlohmann::json::array();
@@ -131,7 +134,7 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
                        {"crl_der_sha256", c.sha256}});
     earliest_next = earliest_next == 0 ? c.next_update : std::min(earliest_next, c.next_update);
   }
-  const nlohmann::json manifest = {
+  nlohmann::json manifest = {
       {"format", "iot-pki-trust/1"},
       {"sequence", head.seq},
       {"generated_at", rfc3339(now)},
@@ -140,6 +143,7 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
       {"files", {file_entry(kBundleName, bundle), file_entry(kCrlName, crl_pem)}},
       {"cas", ca_docs},
   };
+  for (const auto& f : der_files) manifest["files"].push_back(f);
 
   for (const auto name : {kBundleName, kCrlName, kManifestName})
     fs::remove_stale_temps(out_dir, name);

@@ -14,6 +14,8 @@
 //                  thisUpdate and nextUpdate, the earliest nextUpdate, a sequence
 //                  number that only grows, and the CA journal's head ("journal": the
 //                  seq and hash of this export's own record; `sequence` is that seq)
+//   crl/NAME.crl, ca/NAME.crt  each CA's CRL and certificate as DER, for relying parties
+//                  that fetch them by URL (publish_der.hpp), also in the manifest
 // written in that order, manifest last: a reader that checks the files against the
 // manifest's hashes never accepts a torn or mixed set (it retries on a mismatch), and
 // the previous set stays whole until the new one is complete.

@@ -46,6 +46,21 @@ void add_ext(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
   }
 }
 
+// Where a relying party fetches the signer's CRL and certificate (RFC 5280 §4.2.1.13,
+// §4.2.2.1), both non-critical. The templates were checked by the settings loader (URL
+// characters only, no comma), so the values cannot carry OpenSSL extension syntax.
+void add_distribution(X509* cert, X509V3_CTX* ctx, const std::string& signer,
+                      const config::Settings& settings) {
+  if (!settings.crl_url.empty()) {
+    add_ext(cert, ctx, NID_crl_distribution_points,
+            "URI:" + config::expand_url_template(settings.crl_url, signer));
+  }
+  if (!settings.ca_issuers_url.empty()) {
+    add_ext(cert, ctx, NID_info_access,
+            "caIssuers;URI:" + config::expand_url_template(settings.ca_issuers_url, signer));
+  }
+}
+
 X509Ptr new_cert(const X509_NAME* subject, const X509_NAME* issuer, EVP_PKEY* subject_key,
                  std::int64_t days, std::int64_t max_not_after) {
   X509Ptr cert(::X509_new());
@@ -138,7 +153,7 @@ X509Ptr make_root(EVP_PKEY* key, const std::string& cn, const std::string& org, 
 }
 
 X509Ptr make_issuing(const Signer& root, EVP_PKEY* key, const std::string& cn,
-                     const std::string& org, std::int64_t days) {
+                     const std::string& org, std::int64_t days, const config::Settings& settings) {
   const X509NamePtr name = make_name(cn, "", org);
   X509Ptr cert = new_cert(name.get(), ::X509_get_subject_name(root.cert.get()), key, days,
                           to_unix(::X509_get0_notAfter(root.cert.get())));
@@ -149,6 +164,7 @@ X509Ptr make_issuing(const Signer& root, EVP_PKEY* key, const std::string& cn,
   add_ext(cert.get(), &ctx, NID_key_usage, "critical,keyCertSign,cRLSign");
   add_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash");
   add_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
+  add_distribution(cert.get(), &ctx, root.name, settings);
   sign(cert.get(), root.key.get());
   return cert;
 }
@@ -189,6 +205,7 @@ X509Ptr make_leaf(const Signer& ca, EVP_PKEY* subject_key, const LeafSpec& spec,
     for (const auto& s : sans) joined += (joined.empty() ? "" : ",") + s;
     add_ext(cert.get(), &ctx, NID_subject_alt_name, joined);
   }
+  add_distribution(cert.get(), &ctx, ca.name, settings);
   sign(cert.get(), ca.key.get());
   return cert;
 }

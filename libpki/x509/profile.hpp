@@ -36,9 +36,13 @@ struct LeafSpec {
 
 [[nodiscard]] X509Ptr make_root(EVP_PKEY* key, const std::string& cn, const std::string& org,
                                 std::int64_t days);
+// `settings` gives the root's crl_url / ca_issuers_url (config/settings.hpp), with
+// {ca} = "root"; the defaults add neither.
 [[nodiscard]] X509Ptr make_issuing(const Signer& root, EVP_PKEY* key, const std::string& cn,
-                                   const std::string& org, std::int64_t days);
-// The leaf's notAfter never passes the signer's.
+                                   const std::string& org, std::int64_t days,
+                                   const config::Settings& settings = config::Settings{});
+// The leaf's notAfter never passes the signer's. CDP and AIA caIssuers come from
+// settings.crl_url / ca_issuers_url with {ca} = ca.name (non-critical; none when empty).
 [[nodiscard]] X509Ptr make_leaf(const Signer& ca, EVP_PKEY* subject_key, const LeafSpec& spec,
                                 const config::Settings& settings);
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The gauges of issue 15 on /metrics, checked against real values:
-#  * iot_gateway_build_info{version,openssl} 1: the version `iot-gateway --version`
-#    prints and the OpenSSL version `openssl version` prints;
+#  * iot_gateway_build_info{version,commit,openssl} 1: the version and the commit
+#    `iot-gateway --version` prints and the OpenSSL version `openssl version` prints
+#    (fails before the commit label: the baseline has version and openssl only);
 #  * process_*: RSS as `ps` reports it, open fds as /proc/PID/fd lists them, max fds as
 #    /proc/PID/limits says, the start time between the test's start and now, CPU seconds;
 #  * iot_gateway_cert_expiry_seconds{kind="ca"} for every certificate of the bundle and
@@ -38,10 +39,12 @@ echo "server $(serial_of "$GW/server.crt") $(date -d "$(openssl x509 -in "$GW/se
 [ "$(grep -c '^ca ' "$T/certs")" -ge 2 ] || fail "expected root and issuing CA in the bundle"
 
 version=$(iot-gateway --version | awk 'NR == 1 {print $2}')
+commit=$(iot-gateway --version | awk '$1 == "commit" {print $2}')
+[ -n "$commit" ] || fail "iot-gateway --version prints no commit line"
 ossl=$(openssl version | awk '{print $2}')
-"$PY" - "$T/metrics" "$T/certs" "$GW_PID" "$STARTED" "$version" "$ossl" <<'PY' || fail "gauges: see above"
+"$PY" - "$T/metrics" "$T/certs" "$GW_PID" "$STARTED" "$version" "$ossl" "$commit" <<'PY' || fail "gauges: see above"
 import re, sys, time, os
-metrics, certs, pid, started, version, ossl = sys.argv[1:]
+metrics, certs, pid, started, version, ossl, commit = sys.argv[1:]
 series = {}
 for line in open(metrics):
     if line.startswith("#") or not line.strip():
@@ -53,7 +56,7 @@ def one(prefix):
     assert len(hits) == 1, (prefix, hits)
     return hits[0]
 now = time.time()
-assert series.get('iot_gateway_build_info{version="%s",openssl="%s"}' % (version, ossl)) == 1, \
+assert series.get('iot_gateway_build_info{version="%s",commit="%s",openssl="%s"}' % (version, commit, ossl)) == 1, \
     [k for k in series if k.startswith("iot_gateway_build_info")]
 rss_kib = int(open(f"/proc/{pid}/status").read().split("VmRSS:")[1].split()[0])
 rss = one("process_resident_memory_bytes")

@@ -5,6 +5,8 @@
   hostile_backend.py PORT [LOG]
 
 LOG, when given, gets one line per request received: its target, as repr().
+With HOSTILE_TLS_CERT and HOSTILE_TLS_KEY set (PEM files) it speaks TLS (an https://
+backend); every sendall is then at least one TLS record of its own.
 
 Raw sockets, HTTP/1.1 keep-alive, one thread per connection. Every final response is
 JSON naming whose request it answers, so a client can tell its own response from
@@ -20,6 +22,10 @@ The path picks the misbehaviour (the query is ignored unless named):
   /api/interim?n=K     K interim responses (100, 102, 103 in turn), then the 200
   /api/extra           the 200, then an unsolicited second 200 (same nonce, "extra":
                        true) ?gap=MS later (0: in the same write)
+  /api/extra-record    the 200, then the unsolicited second 200 in a second write,
+                       both in one TCP segment (TCP_CORK): over TLS the second record
+                       arrives with the first and waits in the client's TLS buffers,
+                       not on its socket
   /api/eof             a 200 with a body and no length, then closes
   /api/early           a 403 before reading the request body, keeps the connection:
                        the unread body is then parsed as the next request
@@ -28,7 +34,9 @@ The path picks the misbehaviour (the query is ignored unless named):
   /api/head-body       answers HEAD with a Content-Length and (wrongly) a body
 """
 import json
+import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -155,6 +163,14 @@ def serve(sock):
             if method == "HEAD":
                 if path != "/api/head-body":
                     out = out.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+            if path == "/api/extra-record":
+                # Corked: both writes (both TLS records) leave in one TCP segment.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+                sock.sendall(out)
+                doc["extra"] = True
+                sock.sendall(final(doc))
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
+                continue
             if path == "/api/extra":
                 doc["extra"] = True
                 gap = float(query.get("gap", ["0"])[0]) / 1000
@@ -170,6 +186,16 @@ def serve(sock):
         sock.close()
 
 
+def serve_tls(sock, tls):
+    try:
+        sock.settimeout(IDLE)
+        sock = tls.wrap_socket(sock, server_side=True)
+    except OSError:  # ssl.SSLError included
+        sock.close()
+        return
+    serve(sock)
+
+
 def main():
     global LOG
     LOG = sys.argv[2] if len(sys.argv) > 2 else None
@@ -177,9 +203,14 @@ def main():
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", int(sys.argv[1])))
     srv.listen(64)
+    tls = None
+    if os.environ.get("HOSTILE_TLS_CERT"):
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(os.environ["HOSTILE_TLS_CERT"], os.environ["HOSTILE_TLS_KEY"])
     while True:
         sock, _ = srv.accept()
-        threading.Thread(target=serve, args=(sock,), daemon=True).start()
+        target = serve if tls is None else (lambda s: serve_tls(s, tls))
+        threading.Thread(target=target, args=(sock,), daemon=True).start()
 
 
 if __name__ == "__main__":

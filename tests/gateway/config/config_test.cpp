@@ -220,3 +220,24 @@ TEST_CASE("never_ban takes address ranges, IPv6 ones at most /64") {
   p = parse("[rate_limit]\nnever_ban = \"192.0.2.0/24\"\n");
   CHECK(mentions(p, "must be an array"));
 }
+
+TEST_CASE(
+    "an https:// backend needs ca_file, takes port 443 by default and pairs its client "
+    "certificate with a key") {
+  const auto ok = parse("[backend]\nurl = \"https://backend.internal\"\nca_file = \"ca.pem\"\n");
+  CHECK(ok.problems.empty());
+  CHECK(ok.config.backend.tls);
+  CHECK(ok.config.backend.port == "443");
+  CHECK(ok.config.backend.host == "backend.internal");
+  CHECK_FALSE(parse("").config.backend.tls);
+  CHECK(mentions(parse("[backend]\nurl = \"https://b:8443\"\n"),
+                 "backend.ca_file: must name the CAs"));
+  CHECK(mentions(parse("[backend]\nurl = \"http://b:80\"\nca_file = \"ca.pem\"\n"),
+                 "backend.ca_file: applies to https:// backends only"));
+  CHECK(mentions(parse("[backend]\nurl = \"https://b\"\nca_file = \"c\"\nclient_cert = \"x\"\n"),
+                 "backend.client_key: must be set together with backend.client_cert"));
+  CHECK(mentions(parse("[backend]\nurl = \"https://b\"\nca_file = \"c\"\nclient_key = \"k\"\n"),
+                 "backend.client_cert: must be set together with backend.client_key"));
+  CHECK(mentions(parse("[backend]\nurl = \"ftp://b\"\n"),
+                 "backend.url: must start with http:// or https://"));
+}

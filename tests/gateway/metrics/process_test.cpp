@@ -24,6 +24,6 @@ TEST_CASE("process metrics come from /proc/self with plausible values") {
     CAPTURE(name);
     CHECK(out.find(std::string("\n") + name) != std::string::npos);
   }
-  CHECK(gw::metrics::render_build_info("1.2.3").find("version=\"1.2.3\",openssl=\"3.") !=
-        std::string::npos);
+  CHECK(gw::metrics::render_build_info("1.2.3", "0123abcd")
+            .find("version=\"1.2.3\",commit=\"0123abcd\",openssl=\"3.") != std::string::npos);
 }

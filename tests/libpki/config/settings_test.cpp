@@ -60,7 +60,7 @@ TEST_CASE("token.ttl takes compound durations within 1s and 30d, naming key, bou
 
 TEST_CASE("the settings reference lists every key with its default") {
   const auto ref = pki::config::settings_reference();
-  REQUIRE(ref.size() == 13);
+  REQUIRE(ref.size() == 15);  // 13 + ca.crl_url, ca.ca_issuers_url
   bool saw_ttl = false;
   for (const auto& k : ref) {
     CHECK_FALSE(k.description.empty());

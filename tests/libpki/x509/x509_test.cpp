@@ -91,3 +91,50 @@ TEST_CASE("server names accept DNS and IP entries only") {
   CHECK_THROWS_AS((void)pki::x509::parse_sans("URI:http://x"), pki::Error);
   CHECK_THROWS_AS((void)pki::x509::parse_sans("DNS:a b"), pki::Error);
 }
+
+TEST_CASE("crl_url and ca_issuers_url put the signer's URLs into a leaf, non-critical") {
+  const auto root = test::make_root();
+  const pki::PkeyPtr key = pki::keys::generate(pki::keys::KeyType::ec_p256);
+  pki::config::Settings settings;
+  const pki::x509::LeafSpec spec{pki::x509::Profile::device, "dev-1", {}, 30};
+  const pki::X509Ptr plain = pki::x509::make_leaf(root, key.get(), spec, settings);
+  CHECK(::X509_get_ext_by_NID(plain.get(), NID_crl_distribution_points, -1) < 0);
+  CHECK(::X509_get_ext_by_NID(plain.get(), NID_info_access, -1) < 0);
+
+  settings.crl_url = "http://pki.example/crl/{ca}.crl";
+  settings.ca_issuers_url = "https://pki.example/ca/{ca}.crt";
+  const pki::X509Ptr leaf = pki::x509::make_leaf(root, key.get(), spec, settings);
+  const int cdp = ::X509_get_ext_by_NID(leaf.get(), NID_crl_distribution_points, -1);
+  const int aia = ::X509_get_ext_by_NID(leaf.get(), NID_info_access, -1);
+  REQUIRE(cdp >= 0);
+  REQUIRE(aia >= 0);
+  CHECK(::X509_EXTENSION_get_critical(::X509_get_ext(leaf.get(), cdp)) == 0);
+  CHECK(::X509_EXTENSION_get_critical(::X509_get_ext(leaf.get(), aia)) == 0);
+  const std::string name = root.name;
+  const auto* points = static_cast<STACK_OF(DIST_POINT)*>(
+      ::X509_get_ext_d2i(leaf.get(), NID_crl_distribution_points, nullptr, nullptr));
+  REQUIRE(points != nullptr);
+  const DIST_POINT* dp = sk_DIST_POINT_value(points, 0);
+  const GENERAL_NAME* gn = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0);
+  REQUIRE(gn->type == GEN_URI);
+  const ASN1_IA5STRING* uri = gn->d.uniformResourceIdentifier;
+  CHECK(std::string(reinterpret_cast<const char*>(uri->data),
+                    static_cast<std::size_t>(uri->length)) ==
+        "http://pki.example/crl/" + name + ".crl");
+  sk_DIST_POINT_pop_free(const_cast<STACK_OF(DIST_POINT)*>(points), DIST_POINT_free);
+}
+
+TEST_CASE("URL templates need http(s), one {ca}, a host and URL characters only") {
+  using pki::config::check_url_template;
+  CHECK(check_url_template("").empty());
+  CHECK(check_url_template("http://pki.example/crl/{ca}.crl").empty());
+  CHECK(check_url_template("https://[::1]:8443/{ca}.crt").empty());
+  CHECK(check_url_template("ldap://x/{ca}").find("http://") != std::string::npos);
+  CHECK(check_url_template("http://x/crl.crl").find("{ca}") != std::string::npos);
+  CHECK(check_url_template("http://x/{ca}{ca}").find("{ca}") != std::string::npos);
+  CHECK_FALSE(check_url_template("http://x/{ca},URI:http://y").empty());
+  CHECK_FALSE(check_url_template("http://x/{ca}\n").empty());
+  CHECK_FALSE(check_url_template("http://x/\xc3\xa9/{ca}").empty());
+  CHECK_FALSE(check_url_template("http:///{ca}").empty());
+  CHECK(pki::config::expand_url_template("http://x/{ca}.crl", "iss1") == "http://x/iss1.crl");
+}
