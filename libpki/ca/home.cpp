@@ -46,6 +46,11 @@ void Home::require_initialised() const {
   }
 }
 
+bool Home::has_root_key() const {
+  std::error_code ec;
+  return stdfs::exists(root_key_path(), ec);
+}
+
 config::Settings Home::settings() const {
   return config::load_settings(settings_path());
 }
