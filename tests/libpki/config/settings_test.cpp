@@ -93,13 +93,14 @@ TEST_CASE("wrong types, out-of-range values and syntax errors are configuration 
   }
 }
 
-TEST_CASE("CRL lifetimes are per role, an issuing CA may override by name, and [crl] days is still read") {
+TEST_CASE(
+    "CRL lifetimes are per role, an issuing CA may override by name, and [crl] days is still "
+    "read") {
   const auto d = parse_settings(pki::config::default_settings_toml("O"), "t.toml");
   CHECK(d.crl_days_for("root") == 365);
   CHECK(d.crl_days_for("iss1") == 7);
-  const auto s =
-      parse_settings("[crl.root]\ndays = 400\n[crl.issuing]\ndays = 3\n[crl.fac2]\ndays = 30\n",
-                     "t.toml");
+  const auto s = parse_settings(
+      "[crl.root]\ndays = 400\n[crl.issuing]\ndays = 3\n[crl.fac2]\ndays = 30\n", "t.toml");
   CHECK(s.crl_days_for("root") == 400);
   CHECK(s.crl_days_for("fac1") == 3);
   CHECK(s.crl_days_for("fac2") == 30);
