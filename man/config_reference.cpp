@@ -54,11 +54,15 @@ ManPage settings_page() {
       "Every command of iot-ca, iot-provision and iot-revoke reads it before it does "
       "anything, the same strict way, and stops with exit 78 on any problem.",
       "A commented sample is in /usr/share/doc/iot-pki-ca/examples/iot-pki.toml."};
-  p.tables = {{"ca", "Names written into certificates."},
-              {"validity", "Certificate lifetimes per profile, in days."},
-              {"crl", "Certificate revocation lists."},
-              {"argon2", "The cost of enrollment-token hashes (Argon2id)."},
-              {"token", "Enrollment tokens."}};
+  p.tables = {
+      {"ca", "Names written into certificates."},
+      {"validity", "Certificate lifetimes per profile, in days."},
+      {"crl", "Certificate revocation lists."},
+      {"crl.root", "The root CA's CRL, signed at a root ceremony (iot-revoke crl --ca root)."},
+      {"crl.issuing", "The CRLs of the issuing CAs, signed by every iot-ca export."},
+      {"crl.<name>", "One issuing CA's own CRL lifetime (the table is named after it)."},
+      {"argon2", "The cost of enrollment-token hashes (Argon2id)."},
+      {"token", "Enrollment tokens."}};
   p.keys = pki::config::settings_reference();
   return p;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// iot-ca export --out DIR: ca-bundle.pem, crl.pem (a fresh CRL of every CA) and
+// iot-ca export --out DIR: ca-bundle.pem, crl.pem (a fresh CRL of every issuing CA, the
+// root's kept CRL while valid: workflows/root_crl.hpp) and
 // manifest.json, each replaced atomically, manifest last (see workflows/publish.hpp).
 #include <algorithm>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "core/error.hpp"
 #include "iot-ca/commands.hpp"
 #include "workflows/publish.hpp"
+#include "workflows/root_crl.hpp"
 #include "x509/pem.hpp"
 
 namespace {
@@ -21,6 +23,7 @@ namespace {
 struct ExportOptions {
   std::filesystem::path out;
   std::optional<std::filesystem::path> passphrase_file;
+  std::optional<std::filesystem::path> root_passphrase_file;
   std::string warn_within = "30d";
 };
 
@@ -54,8 +57,13 @@ void run_export(const app::Common& common, const ExportOptions& o) {
   const pki::ca::Home home(common.home);
   const std::int64_t now = pki::now_unix();
   nlohmann::json manifest = pki::workflows::export_trust(
-      home, pki::keys::PassphraseSource(o.passphrase_file), o.out, now);
-  const std::vector<std::string> warnings = expiry_warnings(home, now, window);
+      home, pki::keys::PassphraseSource(o.passphrase_file),
+      pki::keys::PassphraseSource(o.root_passphrase_file ? o.root_passphrase_file
+                                                         : o.passphrase_file),
+      o.out, now);
+  std::vector<std::string> warnings = expiry_warnings(home, now, window);
+  for (auto& w : pki::workflows::root_crl_warnings(home, now, window))
+    warnings.push_back(std::move(w));
   for (const auto& w : warnings) app::note("iot-ca: warning: " + w);
   std::string human = "exported to " + o.out.string() + ":\n";
   for (const auto& f : manifest["files"]) {
@@ -78,12 +86,17 @@ void run_export(const app::Common& common, const ExportOptions& o) {
 void add_export_command(CLI::App& cli, app::Common& common) {
   auto opts = std::make_shared<ExportOptions>();
   CLI::App* cmd = cli.add_subcommand(
-      "export", "Write ca-bundle.pem, crl.pem (a fresh CRL of every CA) and manifest.json");
+      "export",
+      "Write ca-bundle.pem, crl.pem (fresh issuing CRLs, the kept root CRL) and manifest.json");
   cmd->add_option("--out", opts->out, "Output directory (created when missing)")->required();
   cmd->add_option("--passphrase-file", opts->passphrase_file,
-                  "File whose first line is the CA keys' passphrase (else a prompt per key)");
+                  "File whose first line is the issuing CA keys' passphrase (else a prompt per "
+                  "key); also the root key's when --root-passphrase-file is not given");
+  cmd->add_option("--root-passphrase-file", opts->root_passphrase_file,
+                  "The root key's passphrase, needed only when the root CRL kept in the home "
+                  "is missing, expired or behind the registry and the root key is here");
   cmd->add_option("--warn-within", opts->warn_within,
-                  "Warn (stderr, --json \"warnings\"; exit 0) when a CA certificate ends within "
-                  "this duration (default 30d)");
+                  "Warn (stderr, --json \"warnings\"; exit 0) when a CA certificate or the root "
+                  "CRL ends within this duration (default 30d)");
   cmd->callback([&common, opts] { run_export(common, *opts); });
 }

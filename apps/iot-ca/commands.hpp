@@ -10,6 +10,8 @@
 
 void add_init_command(CLI::App& cli, app::Common& common);
 void add_intermediate_command(CLI::App& cli, app::Common& common);
+// issuing-request, issuing-import, import-root-crl (the issuing home's side)
+void add_issuing_commands(CLI::App& cli, app::Common& common);
 void add_sign_command(CLI::App& cli, app::Common& common);
 void add_list_commands(CLI::App& cli, app::Common& common);  // list, show
 void add_export_command(CLI::App& cli, app::Common& common);

@@ -7,6 +7,7 @@ int main(int argc, char** argv) {
                   [](CLI::App& cli, app::Common& common) {
                     add_init_command(cli, common);
                     add_intermediate_command(cli, common);
+                    add_issuing_commands(cli, common);
                     add_sign_command(cli, common);
                     add_list_commands(cli, common);
                     add_export_command(cli, common);

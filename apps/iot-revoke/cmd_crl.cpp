@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // iot-revoke crl: signs a fresh X.509 v2 CRL of one CA and writes it atomically
 // (workflows/publish.hpp: the CRL Number is committed before the file is written).
+// `--ca root` is the root ceremony's CRL: also kept as HOME/root/crl.pem, which
+// iot-ca export reuses while it is valid (workflows/root_crl.hpp).
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -30,7 +32,7 @@ void run_crl(const app::Common& common, const CrlOptions& o) {
   home.require_initialised();
   const std::string name = o.ca.empty() ? home.default_signer_name() : o.ca;
   if (name != "root") pki::ca::require_ca_name(name);
-  const std::int64_t days = o.days > 0 ? o.days : home.settings().crl_days;
+  const std::int64_t days = o.days > 0 ? o.days : home.settings().crl_days_for(name);
   const bool to_stdout = pki::fs::is_stdio(o.out);
   if (to_stdout && common.json) {
     throw pki::Error(
@@ -69,7 +71,9 @@ void add_crl_command(CLI::App& cli, app::Common& common) {
   CLI::App* cmd = cli.add_subcommand("crl", "Sign and write a fresh X.509 v2 CRL of one CA");
   cmd->add_option("--ca", opts->ca,
                   "CA name: root or an issuing CA (default: the CA that signs enrollments)");
-  cmd->add_option("--days", opts->days, "Validity (nextUpdate) in days (default: crl_days)")
+  cmd->add_option(
+         "--days", opts->days,
+         "Validity (nextUpdate) in days (default: [crl.root] / [crl.issuing] / [crl.NAME] days)")
       ->check(CLI::Range(1, 3650));
   cmd->add_option("--format", opts->format, "pem (default) or der")
       ->check(CLI::IsMember({"pem", "der"}));

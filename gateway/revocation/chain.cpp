@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "gateway/revocation/chain.hpp"
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "x509/pem.hpp"
 
@@ -11,8 +12,20 @@ Decision refuse(Verdict v, std::string serial, std::string reason) {
   return {v, std::move(serial), std::move(reason)};
 }
 
+const CrlEntry* crl_of(const RevocationSet& crls, const X509* issuer) {
+  if (issuer == nullptr) return nullptr;
+  for (const CrlEntry& e : crls.crls()) {
+    if (::X509_cmp(e.issuer.get(), issuer) == 0) return &e;
+  }
+  return nullptr;
+}
+
+bool entry_stale(const CrlEntry& e, std::int64_t now, std::int64_t grace) {
+  return now > e.next_update + grace;
+}
+
 Decision check_chain(const RevocationSet& crls, const admin::DenyLists& deny,
-                     STACK_OF(X509) * chain) {
+                     STACK_OF(X509) * chain, std::int64_t now, std::int64_t grace) {
   const int n = sk_X509_num(chain);
   for (int i = 0; i < n; ++i) {
     const X509* cert = sk_X509_value(chain, i);
@@ -22,6 +35,13 @@ Decision check_chain(const RevocationSet& crls, const admin::DenyLists& deny,
                                                         const_cast<X509*>(cert)) == X509_V_OK;
     if (!anchor) {
       const X509* issuer = i + 1 < n ? sk_X509_value(chain, i + 1) : nullptr;
+      // Each CRL goes stale on its own nextUpdate + grace: a stale CRL of one CA refuses
+      // what it vouches for (the root's: every chain), not the other CAs' devices.
+      if (const CrlEntry* e = crl_of(crls, issuer); e != nullptr && entry_stale(*e, now, grace)) {
+        return refuse(Verdict::stale, serial,
+                      "the CRL of " + e->issuer_name + " is past nextUpdate " +
+                          pki::rfc3339(e->next_update) + " + crl_grace (fail closed)");
+      }
       switch (crls.check(cert, issuer)) {
         case RevocationSet::Status::good:
           break;
@@ -63,12 +83,14 @@ Decision check_token_serial(const RevocationSet& crls, const admin::DenyLists& d
 Decision trust_peer(const RevocationSet& crls, const admin::DenyLists& deny,
                     const Presented& presented, std::int64_t now, std::int64_t grace) noexcept {
   try {
-    if (stale(crls, now, grace)) {
-      return refuse(Verdict::stale, "", "CRL past nextUpdate + crl_grace (fail closed)");
-    }
     if (presented.chain != nullptr) {
-      Decision d = check_chain(crls, deny, presented.chain);
+      Decision d = check_chain(crls, deny, presented.chain, now, grace);
       if (!d.trusted()) return d;
+    } else if (const auto names = stale_crls(crls, now, grace); !names.empty()) {
+      // A token alone does not say which CA issued its certificate: any stale CRL.
+      return refuse(
+          Verdict::stale, "",
+          "the CRL of " + names.front() + " is past nextUpdate + crl_grace (fail closed)");
     }
     if (!presented.token_serial.empty()) {
       return check_token_serial(crls, deny, presented.token_serial);
@@ -81,7 +103,17 @@ Decision trust_peer(const RevocationSet& crls, const admin::DenyLists& deny,
 }
 
 bool stale(const RevocationSet& crls, std::int64_t now, std::int64_t grace) {
-  return now > crls.next_update() + grace;
+  return !stale_crls(crls, now, grace).empty();
+}
+
+std::vector<std::string> stale_crls(const RevocationSet& crls, std::int64_t now,
+                                    std::int64_t grace) {
+  std::vector<std::string> out;
+  for (const CrlEntry& e : crls.crls()) {
+    if (entry_stale(e, now, grace)) out.push_back(e.issuer_name);
+  }
+  if (crls.crls().empty() && now > crls.next_update() + grace) out.emplace_back("the trust set");
+  return out;
 }
 
 }  // namespace gw::revocation

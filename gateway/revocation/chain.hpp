@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/admin/deny_lists.hpp"
 #include "gateway/revocation/trust.hpp"
@@ -21,7 +22,7 @@ enum class Verdict {
   good,
   revoked,  // a CRL lists a certificate of the chain, or the token's serial
   denied,   // the admin deny list holds a certificate of the chain, or the token's serial
-  stale,    // the CRLs are past nextUpdate + crl_grace: nothing is trusted (fail closed)
+  stale,    // a CRL the chain needs is past its nextUpdate + crl_grace (fail closed)
   no_crl,   // an issuer of the chain has no CRL in the trust set (fail closed)
 };
 
@@ -39,14 +40,18 @@ struct Presented {
   std::string_view token_serial;
 };
 
-// The first reason not to trust, in this order: stale CRLs, then each certificate of
-// the chain from the leaf up (its issuer's CRL, then the deny list; the self-signed
-// anchor has no CRL but can be denied), then the token's serial. Never throws.
+// The first reason not to trust, in this order: each certificate of the chain from the
+// leaf up (its issuer's CRL stale — each CRL on its own nextUpdate + grace —, listing
+// it, or missing; then the deny list; the self-signed anchor has no CRL but can be
+// denied), then the token's serial (without a chain: any stale CRL refuses). Never throws.
 [[nodiscard]] Decision trust_peer(const RevocationSet& crls, const admin::DenyLists& deny,
                                   const Presented& presented, std::int64_t now,
                                   std::int64_t grace) noexcept;
 
-// True once now is past the earliest nextUpdate plus the grace period (fail closed).
+// True once some CRL is past its own nextUpdate plus the grace period (readiness).
 [[nodiscard]] bool stale(const RevocationSet& crls, std::int64_t now, std::int64_t grace);
+// The issuers (RFC 2253 one line) of every CRL past its nextUpdate + grace.
+[[nodiscard]] std::vector<std::string> stale_crls(const RevocationSet& crls, std::int64_t now,
+                                                  std::int64_t grace);
 
 }  // namespace gw::revocation

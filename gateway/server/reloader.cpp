@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -123,14 +124,22 @@ void Reloader::poll(bool force) noexcept {
   }
 }
 
+// Each CRL is stale on its own nextUpdate + crl_grace; CRL_STALE is written once per
+// CA when its CRL goes stale, naming that CA (the root's: every device is refused; an
+// issuing CA's: its devices).
 void Reloader::check_staleness(const Snapshot& snap) {
-  const bool stale = revocation::stale(*snap.crls, pki::now_unix(), cfg_.trust.crl_grace);
-  if (stale && !stale_reported_) {
-    audit_crl(Event::crl_stale,
-              "CRL past nextUpdate " + pki::rfc3339(snap.crls->next_update()) +
-                  " + crl_grace: refusing all devices until a fresh CRL is loaded");
+  const std::int64_t now = pki::now_unix();
+  std::set<std::string> stale_now;
+  for (const auto& e : snap.crls->crls()) {
+    if (now <= e.next_update + cfg_.trust.crl_grace) continue;
+    stale_now.insert(e.issuer_name);
+    if (stale_reported_.count(e.issuer_name) != 0) continue;
+    audit_crl(Event::crl_stale, "the CRL of " + e.issuer_name + " is past nextUpdate " +
+                                    pki::rfc3339(e.next_update) +
+                                    " + crl_grace: refusing what it vouches for until a "
+                                    "fresh one is loaded");
   }
-  stale_reported_ = stale;
+  stale_reported_ = std::move(stale_now);
 }
 
 void Reloader::start() {

@@ -3,7 +3,8 @@
 // Loads the trust material, TLS context and JWT keys, and reloads them when their files
 // change (polled every trust.reload_interval) or on SIGHUP. A file that fails to load
 // is refused and the last good material is kept; CRL outcomes are audited
-// (CRL_LOADED, CRL_REJECTED) and the moment the CRLs go stale is audited once.
+// (CRL_LOADED, CRL_REJECTED) and the moment each CA's CRL goes stale is audited once
+// (CRL_STALE naming the CA).
 //
 // Reloads run on the reloader's own thread, never on the io_context: parsing a
 // 1,000,000-entry CRL takes seconds, and neither the accept loop, the sessions nor the
@@ -14,6 +15,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -62,8 +64,8 @@ class Reloader {
   const config::Config& cfg_;
   State& state_;
   audit::AuditLog& audit_;
-  std::map<std::string, Stamp> stamps_;  // the reload thread's (load_initial's before)
-  bool stale_reported_ = false;
+  std::map<std::string, Stamp> stamps_;   // the reload thread's (load_initial's before)
+  std::set<std::string> stale_reported_;  // the CAs whose stale CRL was audited
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -42,8 +42,15 @@ void Home::require_initialised() const {
   }
   if (!stdfs::exists(root_cert_path(), ec)) {
     throw Error(Exit::no_input,
-                "PKI home " + dir_.string() + " has no root CA (run 'iot-ca init' first)");
+                "PKI home " + dir_.string() +
+                    " has no root CA (run 'iot-ca init' first, or in an issuing home "
+                    "'iot-ca issuing-import' once the root has signed its request)");
   }
+}
+
+bool Home::has_root_key() const {
+  std::error_code ec;
+  return stdfs::exists(root_key_path(), ec);
 }
 
 config::Settings Home::settings() const {

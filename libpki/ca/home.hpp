@@ -23,6 +23,11 @@ class Home {
   [[nodiscard]] const stdfs::path& dir() const { return dir_; }
   [[nodiscard]] stdfs::path root_cert_path() const { return dir_ / "root" / "ca.crt"; }
   [[nodiscard]] stdfs::path root_key_path() const { return dir_ / "root" / "ca.key"; }
+  // The root's last CRL, kept where iot-ca export finds it (SPEC §10): signed here at a
+  // root ceremony (iot-revoke crl --ca root) or imported (iot-ca import-root-crl).
+  [[nodiscard]] stdfs::path root_crl_path() const { return dir_ / "root" / "crl.pem"; }
+  // True when the root key is on this machine (a single home, or the root's own home).
+  [[nodiscard]] bool has_root_key() const;
   [[nodiscard]] stdfs::path issuing_dir(std::string_view name) const {
     return dir_ / "issuing" / name;
   }

@@ -2,6 +2,7 @@
 #include "config/settings.hpp"
 
 #include <cctype>
+#include <algorithm>
 #include <sstream>
 
 #include "config/toml_bounded.hpp"
@@ -20,6 +21,110 @@ std::string toml_quote(const std::string& s) {
   std::ostringstream os;
   os << toml::value<std::string>(s);  // toml++ escapes it as a basic string
   return os.str();
+}
+
+// [crl] days, the spelling before CRL lifetimes were per role: still read (it stands
+// for both roles where [crl.root] / [crl.issuing] do not say), shown as unset.
+Key<Settings> legacy_crl_days_key() {
+  return {{"crl", "days", Type::integer, 1, 365,
+           "Deprecated: the CRL lifetime of every CA whose role or name has no days of its "
+           "own below. New homes use [crl.root] and [crl.issuing] instead."},
+          [](const toml::node& n, Settings& c) -> std::string {
+            c.crl_days = n.as_integer()->get();
+            return "";
+          },
+          [](const Settings& c) {
+            return c.crl_days ? std::to_string(*c.crl_days) : std::string("unset");
+          }};
+}
+
+// The per-role and per-CA CRL tables: [crl.root], [crl.issuing], [crl.NAME], each with
+// one key, days. KeyInfo only: check_settings reads them itself (the table name of
+// [crl.NAME] is not fixed), the reference lists them.
+std::vector<KeyInfo> crl_table_infos() {
+  KeyInfo root{"crl.root",
+               "days",
+               Type::integer,
+               1,
+               kMaxCrlDays,
+               "Days from the root CA's CRL thisUpdate to its nextUpdate. The root CRL is "
+               "signed only at a root ceremony (iot-revoke crl --ca root); iot-ca export "
+               "reuses it while it is valid, without the root key."};
+  root.default_text = std::to_string(kRootCrlDays);
+  KeyInfo issuing{"crl.issuing",
+                  "days",
+                  Type::integer,
+                  1,
+                  kMaxCrlDays,
+                  "Days from an issuing CA's CRL thisUpdate to its nextUpdate: iot-ca export "
+                  "(or iot-revoke crl) must run again before then."};
+  issuing.default_text = std::to_string(kIssuingCrlDays);
+  KeyInfo named{"crl.<name>",
+                "days",
+                Type::integer,
+                1,
+                kMaxCrlDays,
+                "The CRL lifetime of the issuing CA called <name> (the directory under "
+                "issuing/), overriding crl.issuing.days for it."};
+  named.default_text = "crl.issuing.days";
+  return {root, issuing, named};
+}
+
+bool valid_ca_table_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Reads the subtables of [crl] into `s` and removes them from `root`, so the generic
+// walk sees only [crl] days. Returns their problems.
+std::vector<Problem> take_crl_tables(toml::table& root, Settings& s) {
+  std::vector<Problem> problems;
+  toml::table* crl = root["crl"].as_table();
+  if (crl == nullptr) return problems;
+  std::vector<std::string> taken;
+  const KeyInfo days_info = crl_table_infos().front();
+  for (const auto& [key, node] : *crl) {
+    const toml::table* t = node.as_table();
+    if (t == nullptr) continue;
+    const std::string name(key.str());
+    taken.push_back(name);
+    const std::string table = "crl." + name;
+    if (!valid_ca_table_name(name)) {
+      problems.push_back({table, node.source().begin.line,
+                          "unknown table: [crl.root], [crl.issuing] or [crl.<issuing CA "
+                          "name>] (letters, digits, . _ -)"});
+      continue;
+    }
+    for (const auto& [k, v] : *t) {
+      const std::string dotted = table + "." + std::string(k.str());
+      if (k.str() != "days") {
+        problems.push_back({dotted, v.source().begin.line,
+                            "unknown key" + std::string(closest(k.str(), {"days"})
+                                                            ? " (did you mean 'days'?)"
+                                                            : " (the only key here is days)")});
+        continue;
+      }
+      if (std::string p = check_value(days_info, v); !p.empty()) {
+        problems.push_back({dotted, v.source().begin.line, std::move(p)});
+        continue;
+      }
+      const std::int64_t days = v.as_integer()->get();
+      if (name == "root") {
+        s.crl_root_days = days;
+      } else if (name == "issuing") {
+        s.crl_issuing_days = days;
+      } else {
+        s.crl_days_per_ca[name] = days;
+      }
+    }
+  }
+  for (const auto& name : taken) crl->erase(name);
+  return problems;
 }
 
 const std::vector<Key<Settings>>& settings_schema() {
@@ -72,10 +177,7 @@ const std::vector<Key<Settings>>& settings_schema() {
       integer_key<Settings>({"validity", "admin_days", Type::integer, 1, kDays,
                              "Days an admin certificate (profile admin) is valid."},
                             IOTPKI_FIELD(admin_days)),
-      integer_key<Settings>({"crl", "days", Type::integer, 1, 365,
-                             "Days from a CRL's thisUpdate to its nextUpdate: a CRL must be "
-                             "re-issued (iot-revoke crl, iot-ca export) before then."},
-                            IOTPKI_FIELD(crl_days)),
+      legacy_crl_days_key(),
       // Lower bounds keep a typo from making hashes trivially cheap; tests use t=1, m=8 MiB.
       integer_key<Settings>({"argon2", "t_cost", Type::integer, 1, 100,
                              "Argon2id passes over memory for enrollment-token hashes (RFC 9106)."},
@@ -126,10 +228,20 @@ std::string expand_url_template(std::string_view url, std::string_view ca) {
   std::string out(url);
   if (const auto at = out.find("{ca}"); at != std::string::npos) out.replace(at, 4, ca);
   return out;
+std::int64_t Settings::crl_days_for(std::string_view name) const {
+  if (name == "root") return crl_root_days.value_or(crl_days.value_or(kRootCrlDays));
+  if (const auto it = crl_days_per_ca.find(name); it != crl_days_per_ca.end()) return it->second;
+  return crl_issuing_days.value_or(crl_days.value_or(kIssuingCrlDays));
 }
 
 std::vector<KeyInfo> settings_reference() {
-  return infos(settings_schema());
+  std::vector<KeyInfo> out = infos(settings_schema());
+  std::vector<KeyInfo> crl = crl_table_infos();
+  // Beside [crl] days, in the order a reader looks for them.
+  auto at = std::find_if(out.begin(), out.end(), [](const KeyInfo& k) { return k.table == "crl"; });
+  if (at != out.end()) ++at;
+  out.insert(at, crl.begin(), crl.end());
+  return out;
 }
 
 std::vector<Problem> check_settings(std::string_view text, std::string_view source_name,
@@ -137,7 +249,10 @@ std::vector<Problem> check_settings(std::string_view text, std::string_view sour
   TomlParse parsed = parse_toml(text, source_name);
   if (const auto& p = parsed.problem) return {Problem{"", p->line, p->message, p->column}};
   Settings s;
-  std::vector<Problem> problems = load_table(parsed.table, settings_schema(), s, nullptr);
+  std::vector<Problem> problems = take_crl_tables(parsed.table, s);
+  std::vector<Problem> others = load_table(parsed.table, settings_schema(), s, nullptr);
+  problems.insert(problems.end(), others.begin(), others.end());
+  sort_by_line(problems);
   if (out != nullptr) *out = std::move(s);
   return problems;
 }
@@ -179,8 +294,10 @@ std::string default_settings_toml(const std::string& organisation) {
   out += "device_days = " + std::to_string(d.device_days) + "\n";
   out += "server_days = " + std::to_string(d.server_days) + "\n";
   out += "admin_days = " + std::to_string(d.admin_days) + "\n\n";
-  out += "[crl]\n";
-  out += "days = " + std::to_string(d.crl_days) + "  # nextUpdate - thisUpdate\n\n";
+  out += "[crl.root]  # nextUpdate - thisUpdate in days; signed at the root ceremony\n";
+  out += "days = " + std::to_string(kRootCrlDays) + "\n\n";
+  out += "[crl.issuing]  # every issuing CA; one may override under [crl.<name>]\n";
+  out += "days = " + std::to_string(kIssuingCrlDays) + "\n\n";
   out += "[argon2]  # enrollment-token hashing cost (RFC 9106); see docs/provisioning.md\n";
   out += "t_cost = " + std::to_string(d.argon2.t_cost) + "\n";
   out += "m_cost_kib = " + std::to_string(d.argon2.m_cost_kib) + "\n";

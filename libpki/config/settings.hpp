@@ -4,7 +4,11 @@
 // and its line, so a typo never silently falls back to a default.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/schema.hpp"
@@ -32,10 +36,23 @@ struct Settings {
   std::int64_t device_days = 365;
   std::int64_t server_days = 397;
   std::int64_t admin_days = 90;
-  std::int64_t crl_days = 7;  // nextUpdate = thisUpdate + crl_days
+  // CRL lifetimes (nextUpdate - thisUpdate, days) per CA role (SPEC §10): [crl.root]
+  // days, [crl.issuing] days, an issuing CA's own [crl.NAME] days; the old [crl] days,
+  // when present, stands for both roles where [crl.root]/[crl.issuing] are not given.
+  std::optional<std::int64_t> crl_days;          // [crl] days (deprecated spelling)
+  std::optional<std::int64_t> crl_root_days;     // [crl.root] days, default 365
+  std::optional<std::int64_t> crl_issuing_days;  // [crl.issuing] days, default 7
+  std::map<std::string, std::int64_t, std::less<>> crl_days_per_ca;  // [crl.NAME] days
   Argon2Cost argon2;
   std::int64_t token_ttl_seconds = 15 * 60;
+
+  // The lifetime of the CRL of CA `name` ("root" or an issuing CA's name), in days.
+  [[nodiscard]] std::int64_t crl_days_for(std::string_view name) const;
 };
+
+inline constexpr std::int64_t kRootCrlDays = 365;
+inline constexpr std::int64_t kIssuingCrlDays = 7;
+inline constexpr std::int64_t kMaxCrlDays = 3650;
 
 // Loads the file; a missing file yields the defaults. Every problem of the file (type,
 // bounds, unknown keys with a "did you mean") is in the one Error(config), in line order,

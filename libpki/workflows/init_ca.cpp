@@ -70,6 +70,12 @@ NewCa init_root(const ca::Home& home, const RootSpec& spec, const keys::Passphra
 
 NewCa create_issuing(const ca::Home& home, const IssuingSpec& spec,
                      const keys::PassphraseSource& source) {
+  return create_issuing(home, spec, source, source);
+}
+
+NewCa create_issuing(const ca::Home& home, const IssuingSpec& spec,
+                     const keys::PassphraseSource& source,
+                     const keys::PassphraseSource& root_pass) {
   ca::require_ca_name(spec.name);
   home.require_initialised();
   const stdfs::path dir = home.issuing_dir(spec.name);
@@ -83,7 +89,7 @@ NewCa create_issuing(const ca::Home& home, const IssuingSpec& spec,
   // Asked first, so a passphrase too weak for a new key is refused (65) before the root
   // key is opened with it.
   const Secret pass = source.for_new_key(spec.no_passphrase);
-  const x509::Signer root = home.load_root(source);
+  const x509::Signer root = home.load_root(root_pass);
   const PkeyPtr key = keys::generate(spec.type);
   const std::int64_t days = spec.days > 0 ? spec.days : settings.issuing_days;
   const X509Ptr cert =

@@ -42,8 +42,11 @@ struct IssuingSpec {
   bool no_passphrase = false;
 };
 
-// The new key is protected like the root: the same passphrase file, or a new prompt,
-// asked before the root key is opened. Error(cant_create) when the name exists.
+// The new key gets its own passphrase (`pass`: a file, or a new prompt), asked before the
+// root key is opened with `root_pass`. Error(cant_create) when the name exists.
+NewCa create_issuing(const ca::Home& home, const IssuingSpec& spec,
+                     const keys::PassphraseSource& pass, const keys::PassphraseSource& root_pass);
+// The same with one source for both keys (the root's passphrase protects the new key).
 NewCa create_issuing(const ca::Home& home, const IssuingSpec& spec,
                      const keys::PassphraseSource& pass);
 

@@ -11,6 +11,7 @@
 #include "fsutil/files.hpp"
 #include "journal/journal.hpp"
 #include "workflows/publish_der.hpp"
+#include "workflows/root_crl.hpp"
 #include "x509/names.hpp"
 #include "x509/pem.hpp"
 
@@ -52,13 +53,14 @@ stdfs::path output_dir(const stdfs::path& out) {
 // record) in the same one: the numbers are spent before any file names them.
 std::vector<crl::IssuedCrl> issue_committed(
     const ca::Home& home, const std::vector<const x509::Signer*>& cas, std::int64_t now,
-    std::int64_t days,
+    const std::function<std::int64_t(std::string_view)>& days_for,
     const std::function<void(store::Store&, const std::vector<crl::IssuedCrl>&)>& journal_extra =
         {}) {
   const auto db = home.open_store();
   return db->in_transaction([&] {
     std::vector<crl::IssuedCrl> crls;
-    for (const x509::Signer* ca : cas) crls.push_back(crl::issue_crl(*db, *ca, now, days));
+    for (const x509::Signer* ca : cas)
+      crls.push_back(crl::issue_crl(*db, *ca, now, days_for(ca->name)));
     if (journal_extra) journal_extra(*db, crls);
     return crls;
   });
@@ -82,7 +84,11 @@ PublishedCrl publish_crl(const ca::Home& home, const x509::Signer& ca, std::int6
     dir = output_dir(*out);
     lock.emplace(dir);
   }
-  PublishedCrl p{std::move(issue_committed(home, {&ca}, now, days).front()), {}};
+  PublishedCrl p{
+      std::move(
+          issue_committed(home, {&ca}, now, [days](std::string_view) { return days; }).front()),
+      {}};
+  if (ca.name == "root") keep_root_crl(home, p.crl.der);  // where export finds it
   p.data = std::move(p.crl.der);
   if (pem) p.data = crl::der_to_pem(p.data);
   if (out) {
@@ -94,11 +100,25 @@ PublishedCrl publish_crl(const ca::Home& home, const x509::Signer& ca, std::int6
 
 nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& pass,
                             const stdfs::path& out_dir, std::int64_t now) {
+  return export_trust(home, pass, pass, out_dir, now);
+}
+
+nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& pass,
+                            const keys::PassphraseSource& root_pass, const stdfs::path& out_dir,
+                            std::int64_t now) {
   home.require_initialised();
   const config::Settings settings = home.settings();
+  // The root's CRL is reused while valid (workflows/root_crl.hpp): its key is opened
+  // only when a fresh one must be signed, and only the root key's own passphrase.
+  RootCrlPlan root_plan = plan_root_crl(home, now);
+  std::vector<X509Ptr> certs;  // the bundle: root, then every issuing CA
   std::vector<x509::Signer> cas;
-  cas.push_back(home.load_ca("root", pass));
-  for (const auto& name : home.issuing_names()) cas.push_back(home.load_ca(name, pass));
+  if (root_plan.sign) cas.push_back(home.load_ca("root", root_pass));
+  certs.push_back(home.root_cert());
+  for (const auto& name : home.issuing_names()) {
+    cas.push_back(home.load_ca(name, pass));
+    certs.push_back(home.issuing_cert(name));
+  }
   prepare_dir(out_dir);
   const crl::PublishLock lock(out_dir);
 
@@ -106,27 +126,33 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
   for (const auto& ca : cas) signers.push_back(&ca);
   store::JournalRecord head;  // the export's own record: the journal head it vouches for
   std::vector<crl::IssuedCrl> crls = issue_committed(
-      home, signers, now, settings.crl_days,
+      home, signers, now, [&](std::string_view name) { return settings.crl_days_for(name); },
       [&](store::Store& db, const std::vector<crl::IssuedCrl>& issued) {
         nlohmann::json numbers = nlohmann::json::object();
+        if (root_plan.reuse) numbers["root"] = root_plan.reuse->number;
         for (const auto& c : issued) numbers[c.ca] = c.number;
         head = journal::append(db, "export", {{"out", out_dir.string()}, {"crl_numbers", numbers}});
       });
+  if (root_plan.reuse) {
+    crls.insert(crls.begin(), std::move(*root_plan.reuse));
+  } else {
+    keep_root_crl(home, crls.front().der);
+  }
 
   // crl/NAME.crl and ca/NAME.crt for relying parties that fetch by URL (publish_der.hpp).
-  const nlohmann::json der_files = write_der_files(out_dir, cas, crls, file_entry);
+  const nlohmann::json der_files = write_der_files(out_dir, certs, crls, file_entry);
   std::string bundle;
   std::string crl_pem;
   nlohmann::json ca_docs = nlohmann::json::array();
   std::int64_t earliest_next = 0;
-  for (std::size_t i = 0; i < cas.size(); ++i) {
-    bundle += x509::to_pem(cas[i].cert.get());
+  for (std::size_t i = 0; i < certs.size(); ++i) {
+    bundle += x509::to_pem(certs[i].get());
     crl::IssuedCrl& c = crls[i];
     crl_pem += crl::der_to_pem(c.der);
     std::string().swap(c.der);  // keep one copy of a large CRL in memory, not two
     ca_docs.push_back({{"name", c.ca},
-                       {"subject", x509::one_line(::X509_get_subject_name(cas[i].cert.get()))},
-                       {"cert_sha256", x509::sha256_fingerprint(cas[i].cert.get())},
+                       {"subject", x509::one_line(::X509_get_subject_name(certs[i].get()))},
+                       {"cert_sha256", x509::sha256_fingerprint(certs[i].get())},
                        {"crl_number", c.number},
                        {"this_update", rfc3339(c.this_update)},
                        {"next_update", rfc3339(c.next_update)},

@@ -9,7 +9,10 @@
 // a gateway loads:
 //   ca-bundle.pem  root, then every issuing CA (oldest first; revoked ones too, so a
 //                  verifier finds the chain and then the root's CRL refuses it)
-//   crl.pem        a fresh CRL of every CA, same order, concatenated PEM
+//   crl.pem        the CRL of every CA, same order, concatenated PEM: a fresh one of
+//                  each issuing CA, lifetime settings.crl_days_for(name); the root's
+//                  kept CRL while it is valid (workflows/root_crl.hpp), so the export
+//                  needs no root key
 //   manifest.json  names, sizes and SHA-256 of both files, each CA's CRL Number,
 //                  thisUpdate and nextUpdate, the earliest nextUpdate, a sequence
 //                  number that only grows, and the CA journal's head ("journal": the
@@ -49,7 +52,13 @@ struct PublishedCrl {
                                        std::int64_t now);
 
 // Writes the three files into `out_dir` (created 0755 when missing) and returns the
-// manifest. Every CA key is loaded (and its passphrase checked) before anything changes.
+// manifest. Every CA key needed is loaded (and its passphrase checked) before anything
+// changes: the issuing CAs' with `pass`, the root's (only when its CRL must be signed
+// afresh, see plan_root_crl) with `root_pass`.
+nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& pass,
+                            const keys::PassphraseSource& root_pass,
+                            const std::filesystem::path& out_dir, std::int64_t now);
+// The same with one passphrase source for every key.
 nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& pass,
                             const std::filesystem::path& out_dir, std::int64_t now);
 

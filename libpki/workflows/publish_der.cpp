@@ -34,7 +34,7 @@ std::string der_cert_name(std::string_view ca) {
   return "ca/" + std::string(ca) + ".crt";
 }
 
-nlohmann::json write_der_files(const stdfs::path& out_dir, const std::vector<x509::Signer>& cas,
+nlohmann::json write_der_files(const stdfs::path& out_dir, const std::vector<X509Ptr>& certs,
                                const std::vector<crl::IssuedCrl>& crls, const FileEntry& entry) {
   prepare_subdir(out_dir / "crl");
   prepare_subdir(out_dir / "ca");
@@ -45,10 +45,10 @@ nlohmann::json write_der_files(const stdfs::path& out_dir, const std::vector<x50
     fs::write_file_atomic(path, data, kPublicFile);
     entries.push_back(entry(name, data));
   };
-  for (std::size_t i = 0; i < cas.size() && i < crls.size(); ++i) {
+  for (std::size_t i = 0; i < certs.size() && i < crls.size(); ++i) {
     write(der_crl_name(crls[i].ca), crls[i].der);
-    const Bytes der = x509::to_der(cas[i].cert.get());
-    write(der_cert_name(cas[i].name),
+    const Bytes der = x509::to_der(certs[i].get());
+    write(der_cert_name(crls[i].ca),
           std::string_view(reinterpret_cast<const char*>(der.data()), der.size()));
   }
   return entries;

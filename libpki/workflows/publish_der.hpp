@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/handles.hpp"
 #include "crl/issue.hpp"
 #include "x509/profile.hpp"
 
@@ -24,12 +25,12 @@ namespace pki::workflows {
 
 using FileEntry = std::function<nlohmann::json(std::string_view name, std::string_view data)>;
 
-// Writes both files of every CA (cas[i] with crls[i]) under `out_dir`, each atomically
+// Writes both files of every CA (certs[i] with crls[i], named by crls[i].ca) under `out_dir`, each atomically
 // (0644; the folders 0755 when this creates them), after sweeping stale temp files; the
 // caller holds the directory's PublishLock. Returns the manifest "files" entries made
 // by `entry`, in the order written.
 [[nodiscard]] nlohmann::json write_der_files(const std::filesystem::path& out_dir,
-                                             const std::vector<x509::Signer>& cas,
+                                             const std::vector<X509Ptr>& certs,
                                              const std::vector<crl::IssuedCrl>& crls,
                                              const FileEntry& entry);
 

@@ -39,7 +39,10 @@ man_keys() {
 MAN=$(cd "$(dirname "$0")/../../man" && pwd)
 diff <(keys "$EX/gateway.toml") <(man_keys "$MAN/gateway.toml.5") >"$T/man.diff" ||
   fail "examples/gateway.toml and gateway.toml(5) differ in keys: $(cat "$T/man.diff")"
-diff <(keys "$EX/iot-pki.toml") <(man_keys "$MAN/iot-pki.toml.5") >"$T/man.diff" ||
+# Not in the sample: the deprecated [crl] days and the [crl.<name>] pattern (a table per
+# issuing CA name, which no sample can spell).
+diff <(keys "$EX/iot-pki.toml") <(man_keys "$MAN/iot-pki.toml.5" | grep -vx 'crl\.days\|crl\.<name>\.days') \
+  >"$T/man.diff" ||
   fail "examples/iot-pki.toml and iot-pki.toml(5) differ in keys: $(cat "$T/man.diff")"
 pass "the samples hold exactly the keys of the generated references gateway.toml(5) and iot-pki.toml(5)"
 

@@ -80,7 +80,9 @@ for ca, crl, entry in zip(cas, crls, manifest["cas"]):
     aki = crl.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
     ski = ca.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_KEY_IDENTIFIER)
     assert not aki.critical and aki.value.key_identifier == ski.value.digest
-    assert crl.next_update - crl.last_update == timedelta(days=7)  # crl_days default
+    # [crl.root] days and [crl.issuing] days defaults
+    days = 365 if entry["name"] == "root" else 7
+    assert crl.next_update - crl.last_update == timedelta(days=days), entry
     assert crl.next_update.strftime("%Y-%m-%dT%H:%M:%SZ") == entry["next_update"]
     assert len(crl) == entry["entries"]
 root_crl, iss_crl = crls

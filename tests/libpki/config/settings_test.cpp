@@ -60,7 +60,7 @@ TEST_CASE("token.ttl takes compound durations within 1s and 30d, naming key, bou
 
 TEST_CASE("the settings reference lists every key with its default") {
   const auto ref = pki::config::settings_reference();
-  REQUIRE(ref.size() == 15);  // 13 + ca.crl_url, ca.ca_issuers_url
+  REQUIRE(ref.size() == 18);  // 13 + ca.crl_url, ca.ca_issuers_url, [crl.root], [crl.issuing], [crl.<name>] days
   bool saw_ttl = false;
   for (const auto& k : ref) {
     CHECK_FALSE(k.description.empty());
@@ -74,7 +74,10 @@ TEST_CASE("the settings reference lists every key with its default") {
   }
   CHECK(saw_ttl);
   // Each default, written back as TOML, is accepted by the loader (the table is sound).
+  // Not the deprecated [crl] days (unset by default) nor the [crl.<name>] pattern, whose
+  // default is another key.
   for (const auto& k : ref) {
+    if (k.default_text == "unset" || k.table == "crl.<name>") continue;
     const std::string text = "[" + k.table + "]\n" + k.name + " = " + k.default_text + "\n";
     CHECK_NOTHROW((void)parse_settings(text, "t.toml"));
   }
@@ -91,4 +94,31 @@ TEST_CASE("wrong types, out-of-range values and syntax errors are configuration 
       CHECK(e.code() == pki::Exit::config);
     }
   }
+}
+
+TEST_CASE(
+    "CRL lifetimes are per role, an issuing CA may override by name, and [crl] days is still "
+    "read") {
+  const auto d = parse_settings(pki::config::default_settings_toml("O"), "t.toml");
+  CHECK(d.crl_days_for("root") == 365);
+  CHECK(d.crl_days_for("iss1") == 7);
+  const auto s = parse_settings(
+      "[crl.root]\ndays = 400\n[crl.issuing]\ndays = 3\n[crl.fac2]\ndays = 30\n", "t.toml");
+  CHECK(s.crl_days_for("root") == 400);
+  CHECK(s.crl_days_for("fac1") == 3);
+  CHECK(s.crl_days_for("fac2") == 30);
+  // The old spelling stands for both roles where the per-role keys are silent.
+  const auto legacy = parse_settings("[crl]\ndays = 14\n[crl.root]\ndays = 365\n", "t.toml");
+  CHECK(legacy.crl_days_for("root") == 365);
+  CHECK(legacy.crl_days_for("iss1") == 14);
+}
+
+TEST_CASE("a wrong [crl.*] table or key is named with its line") {
+  CHECK_THROWS_WITH_AS((void)parse_settings("[crl.root]\ndayz = 5\n", "t.toml"),
+                       "t.toml:2: crl.root.dayz: unknown key (did you mean 'days'?)", pki::Error);
+  CHECK_THROWS_WITH_AS((void)parse_settings("[crl.issuing]\ndays = 0\n", "t.toml"),
+                       "t.toml:2: crl.issuing.days: must be at least 1 (got 0)", pki::Error);
+  CHECK_THROWS_WITH_AS((void)parse_settings("[crl.root]\ndays = \"1y\"\n", "t.toml"),
+                       "t.toml:2: crl.root.days: must be an integer (got \"1y\")", pki::Error);
+  CHECK_THROWS_AS((void)parse_settings("[crl.\"bad name\"]\ndays = 5\n", "t.toml"), pki::Error);
 }
