@@ -228,6 +228,8 @@ std::string expand_url_template(std::string_view url, std::string_view ca) {
   std::string out(url);
   if (const auto at = out.find("{ca}"); at != std::string::npos) out.replace(at, 4, ca);
   return out;
+}
+
 std::int64_t Settings::crl_days_for(std::string_view name) const {
   if (name == "root") return crl_root_days.value_or(crl_days.value_or(kRootCrlDays));
   if (const auto it = crl_days_per_ca.find(name); it != crl_days_per_ca.end()) return it->second;
