@@ -10,6 +10,8 @@
 #include "crl/output.hpp"
 #include "fsutil/files.hpp"
 #include "journal/journal.hpp"
+#include "trustsign/publisher.hpp"
+#include "workflows/publisher.hpp"
 #include "x509/names.hpp"
 #include "x509/pem.hpp"
 
@@ -98,6 +100,7 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
   std::vector<x509::Signer> cas;
   cas.push_back(home.load_ca("root", pass));
   for (const auto& name : home.issuing_names()) cas.push_back(home.load_ca(name, pass));
+  const x509::Signer publisher = load_publisher(home, pass);  // signs manifest.json
   prepare_dir(out_dir);
   const crl::PublishLock lock(out_dir);
 
@@ -141,11 +144,15 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
       {"cas", ca_docs},
   };
 
-  for (const auto name : {kBundleName, kCrlName, kManifestName})
+  const std::string manifest_text = manifest.dump(2) + "\n";
+  const std::string signature = trustsign::sign_detached(publisher, manifest_text);
+
+  for (const auto name : {kBundleName, kCrlName, kManifestName, kSignatureName})
     fs::remove_stale_temps(out_dir, name);
   write_public(out_dir, kBundleName, bundle);
   write_public(out_dir, kCrlName, crl_pem);
-  write_public(out_dir, kManifestName, manifest.dump(2) + "\n");
+  write_public(out_dir, kManifestName, manifest_text);
+  write_public(out_dir, kSignatureName, signature);
   return manifest;
 }
 
