@@ -45,6 +45,7 @@ enum class Event : std::uint8_t {
   ban_lifted,
   proxy_refused,
   proxy_header_invalid,
+  trust_rejected,
   count_  // not an event: the number of rows kEvents must have
 };
 
@@ -102,6 +103,10 @@ inline constexpr std::array<EventInfo, static_cast<std::size_t>(Event::count_)> 
     // A configured balancer sent a bad or incomplete header: its fault, never a ban
     // (that would ban every client behind it).
     {Event::proxy_header_invalid, "PROXY_HEADER_INVALID", Outcome::failure, Ban::no, Client::named},
+    // A new trust set refused (SPEC §10): an unpinned root, a bad manifest signature or
+    // file hash, the manifest sequence or a CRL Number going backwards. The last good
+    // set stays; at start the gateway does not start.
+    {Event::trust_rejected, "TRUST_REJECTED", Outcome::failure, Ban::no, Client::none},
 }};
 
 [[nodiscard]] constexpr const EventInfo& info(Event e) {

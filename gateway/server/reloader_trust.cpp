@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// The reloader's trust set: read, verify (revocation::verify_trust), audit, persist.
+#include <chrono>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "gateway/log/log.hpp"
+#include "gateway/server/reloader.hpp"
+
+namespace gw::server {
+namespace {
+
+// `iot-ca export` replaces ca-bundle.pem, crl.pem, manifest.json and manifest.json.p7s
+// one after the other (each atomically): a read in between sees a mixed set, which
+// fails its hashes or its signature. The set is read again a few times before it is
+// refused; a set that is really bad is refused about a second late.
+constexpr int kAttempts = 5;
+constexpr auto kRetryPause = std::chrono::milliseconds(250);
+
+}  // namespace
+
+revocation::TrustVerdict Reloader::load_trust_set(const revocation::RevocationSet* previous) {
+  const revocation::TrustPolicy policy{cfg_.trust.pins, cfg_.trust.require_manifest};
+  revocation::TrustVerdict v;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      const auto files = revocation::read_trust_files(cfg_.trust.bundle, cfg_.trust.crl,
+                                                      cfg_.trust.require_manifest);
+      v = revocation::verify_trust(files.view(), policy, seen_, previous, pki::now_unix());
+    } catch (const pki::Error& e) {
+      v = {};
+      v.reason = e.what();
+      // A missing or unreadable manifest is a refusal of the set, not a CRL problem.
+      v.trust_rejected = v.reason.rfind("trust.manifest", 0) == 0;
+    }
+    // An empty pin list never gets better by waiting.
+    if (v.ok || attempt == kAttempts || v.reason.rfind("trust.pins: no root is pinned", 0) == 0) {
+      return v;
+    }
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, kRetryPause, [this] { return stopping_; })) return v;
+  }
+}
+
+void Reloader::accept_trust_set(const revocation::TrustVerdict& v) {
+  if (v.seen == seen_) return;
+  try {
+    revocation::store_seen(cfg_.trust.state_dir, v.seen);
+    seen_ = v.seen;
+  } catch (const pki::Error& e) {
+    // The set is valid and is used; only a restart would forget how far it went.
+    seen_ = v.seen;
+    log::line(std::string("trust.state_dir: cannot persist the highest manifest sequence and "
+                          "CRL Numbers seen (a restart may accept an older set): ") +
+              e.what());
+  }
+}
+
+void Reloader::reject_trust_set(const revocation::TrustVerdict& v) {
+  audit_crl(v.trust_rejected ? audit::Event::trust_rejected : audit::Event::crl_rejected, v.reason);
+}
+
+}  // namespace gw::server
