@@ -31,7 +31,7 @@ gw_start
 T1=$(token_for dev-1)
 expect_audit CRL_LOADED 1
 cp -a "$GW/trust" "$T/set1"
-GW_CACERT=$T/set1/ca-bundle.pem
+export GW_CACERT=$T/set1/ca-bundle.pem # the clients keep trusting our root
 
 # --- the signature, as an independent tool checks it
 openssl cms -verify -binary -inform DER -in "$GW/trust/manifest.json.p7s" \
