@@ -56,7 +56,7 @@ void Reloader::audit_crl(audit::Event event, std::string reason) {
 void Reloader::load_initial() {
   auto snap = std::make_shared<Snapshot>();
   seen_ = revocation::read_seen(cfg_.trust.state_dir);  // throws Error(config) when damaged
-  revocation::TrustVerdict v = load_trust_set(nullptr);
+  revocation::TrustVerdict v = load_trust_set(nullptr, &loaded_digest_);
   if (!v.ok) {
     reject_trust_set(v);
     throw pki::Error(Exit::config, v.reason);
@@ -95,8 +95,12 @@ void Reloader::poll(bool force) noexcept {
     std::optional<std::string> loaded;
     if (bundle_changed || crl_changed) {
       // The same code as at start, check-config and fuzz_manifest: all files, together.
-      revocation::TrustVerdict v = load_trust_set(cur->crls.get());
-      if (v.ok) {
+      std::string digest;
+      revocation::TrustVerdict v = load_trust_set(cur->crls.get(), &digest);
+      if (v.ok && !force && digest == loaded_digest_) {
+        // The same bytes as the set in use: nothing to load, nothing to audit.
+      } else if (v.ok) {
+        loaded_digest_ = digest;
         accept_trust_set(v);
         loaded = crl_summary(*v.set.crls);
         // An unchanged bundle keeps its object, so the TLS context is not rebuilt.

@@ -60,7 +60,9 @@ class Reloader {
   // The trust set (reloader_trust.cpp): bundle, CRLs, manifest and signature read and
   // verified as one unit (revocation::verify_trust), retried a few times while an
   // export may be replacing them; an accepted set's highest values are persisted.
-  [[nodiscard]] revocation::TrustVerdict load_trust_set(const revocation::RevocationSet* previous);
+  // `digest` receives the SHA-256 of the files read (all four, length-prefixed).
+  [[nodiscard]] revocation::TrustVerdict load_trust_set(const revocation::RevocationSet* previous,
+                                                        std::string* digest);
   void accept_trust_set(const revocation::TrustVerdict& v);
   void reject_trust_set(const revocation::TrustVerdict& v);
   void check_staleness(const Snapshot& snap);
@@ -72,6 +74,9 @@ class Reloader {
   std::map<std::string, Stamp> stamps_;  // the reload thread's (load_initial's before)
   bool stale_reported_ = false;
   revocation::Seen seen_;  // trust.state_dir/trust-state.json, the reload thread's
+  // The files of the set in use: a poll that finds the same bytes again (an export's
+  // later files changing the stamps after its set was already read) reloads nothing.
+  std::string loaded_digest_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/clock.hpp"
+#include "core/encoding.hpp"
 #include "core/error.hpp"
 #include "gateway/log/log.hpp"
 #include "gateway/server/reloader.hpp"
@@ -19,13 +20,19 @@ constexpr auto kRetryPause = std::chrono::milliseconds(250);
 
 }  // namespace
 
-revocation::TrustVerdict Reloader::load_trust_set(const revocation::RevocationSet* previous) {
+revocation::TrustVerdict Reloader::load_trust_set(const revocation::RevocationSet* previous,
+                                                  std::string* digest) {
   const revocation::TrustPolicy policy{cfg_.trust.pins, cfg_.trust.require_manifest};
   revocation::TrustVerdict v;
   for (int attempt = 1;; ++attempt) {
     try {
       const auto files = revocation::read_trust_files(cfg_.trust.bundle, cfg_.trust.crl,
                                                       cfg_.trust.require_manifest);
+      std::string all;
+      for (const std::string* f : {&files.bundle, &files.crl, &files.manifest, &files.signature}) {
+        all += pki::sha256_hex(*f) + std::to_string(f->size()) + ";";
+      }
+      *digest = pki::sha256_hex(all);
       v = revocation::verify_trust(files.view(), policy, seen_, previous, pki::now_unix());
     } catch (const pki::Error& e) {
       v = {};
