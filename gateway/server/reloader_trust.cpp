@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The reloader's trust set: read, verify (revocation::verify_trust), audit, persist.
+#include <array>
 #include <chrono>
 
 #include "core/clock.hpp"
@@ -14,7 +15,7 @@ namespace {
 // `iot-ca export` replaces ca-bundle.pem, crl.pem, manifest.json and manifest.json.p7s
 // one after the other (each atomically): a read in between sees a mixed set, which
 // fails its hashes or its signature. The set is read again a few times before it is
-// refused; a set that is really bad is refused about a second late.
+// refused (while a file's stamp moves, and once after a refusal of the set).
 constexpr int kAttempts = 5;
 constexpr auto kRetryPause = std::chrono::milliseconds(250);
 
@@ -24,7 +25,13 @@ revocation::TrustVerdict Reloader::load_trust_set(const revocation::RevocationSe
                                                   std::string* digest) {
   const revocation::TrustPolicy policy{cfg_.trust.pins, cfg_.trust.require_manifest};
   revocation::TrustVerdict v;
+  const auto stamps = [this] {
+    return std::array<Stamp, 4>{stamp(cfg_.trust.bundle), stamp(cfg_.trust.crl),
+                                stamp(revocation::manifest_path(cfg_.trust.bundle)),
+                                stamp(revocation::signature_path(cfg_.trust.bundle))};
+  };
   for (int attempt = 1;; ++attempt) {
+    const auto before = stamps();
     try {
       const auto files = revocation::read_trust_files(cfg_.trust.bundle, cfg_.trust.crl,
                                                       cfg_.trust.require_manifest);
@@ -40,12 +47,15 @@ revocation::TrustVerdict Reloader::load_trust_set(const revocation::RevocationSe
       // A missing or unreadable manifest is a refusal of the set, not a CRL problem.
       v.trust_rejected = v.reason.rfind("trust.manifest", 0) == 0;
     }
-    // An empty pin list never gets better by waiting.
-    if (v.ok || attempt == kAttempts || v.reason.rfind("trust.pins: no root is pinned", 0) == 0) {
-      return v;
+    if (v.ok || attempt == kAttempts) return v;
+    {
+      std::unique_lock lock(mu_);
+      if (cv_.wait_for(lock, kRetryPause, [this] { return stopping_; })) return v;
     }
-    std::unique_lock lock(mu_);
-    if (cv_.wait_for(lock, kRetryPause, [this] { return stopping_; })) return v;
+    // Read again only when a file is being replaced (its stamp moved) or, once, after a
+    // refusal of the set (hash, signature): a bad set that stays put is refused at once,
+    // and a slow parse is not repeated.
+    if (stamps() == before && !(v.trust_rejected && attempt == 1)) return v;
   }
 }
 

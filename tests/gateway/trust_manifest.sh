@@ -62,6 +62,13 @@ refused() {
   expect_status 200 dev_curl dev-1 -H "Authorization: Bearer $T1" "$(URL /api/x)"
   token_for dev-1 >/dev/null
 }
+# restore_set1: the set in use goes back into trust/; the same bytes load nothing (no
+# CRL_LOADED), so this waits two polls.
+restore_set1() {
+  drop_set "$T/set1"
+  sleep 2
+  expect_status 200 dev_curl dev-1 -H "Authorization: Bearer $T1" "$(URL /api/x)"
+}
 loads=1
 # accepted: the next CRL_LOADED arrives.
 accepted() {
@@ -75,8 +82,7 @@ refused "trust.pins: no root of the bundle is pinned"
 [ "$(http_status dev_curl evil-1 -X POST "$(URL /auth/token)")" != 200 ] ||
   fail "the other root's device got a token"
 pass "another root's export (signed by its own publisher) -> TRUST_REJECTED naming trust.pins; dev-1 still served, the other root's device refused"
-drop_set "$T/set1"
-accepted
+restore_set1
 
 # --- manifest edited after signing: the signature no longer verifies
 "$PY" - "$T/set1/manifest.json" "$T/edited.json" <<'PY'
@@ -90,8 +96,7 @@ cp "$T/edited.json" "$T/edited/manifest.json"
 drop_set "$T/edited"
 refused "does not verify over manifest.json"
 pass "manifest.json edited after signing -> TRUST_REJECTED (signature)"
-drop_set "$T/set1"
-accepted
+restore_set1
 
 # --- crl.pem replaced by a valid CRL of our CA that the manifest does not list
 revoke crl --ca iss1 --out "$T/fresh-crl.pem" >/dev/null
@@ -99,8 +104,7 @@ mkdir -p "$T/wronghash" && cp "$T/fresh-crl.pem" "$T/wronghash/crl.pem"
 drop_set "$T/wronghash"
 refused "crl.pem does not match the manifest"
 pass "a validly signed CRL not in the manifest -> TRUST_REJECTED (file hash)"
-drop_set "$T/set1"
-accepted
+restore_set1
 
 # --- signed by certificates that are not the publisher
 sign_with() { # CERT KEY [CHAIN]: manifest.json of set1 signed by CERT into $T/forged/
@@ -119,8 +123,7 @@ sign_with "$T/other/publisher/publisher.crt" "$T/other/publisher/publisher.key"
 drop_set "$T/forged"
 refused "not issued by a pinned root"
 pass "manifest signed by a device, by the issuing CA, by another root's publisher -> TRUST_REJECTED each"
-drop_set "$T/set1"
-accepted
+restore_set1
 
 # --- exports in quick succession: never a mixed set refused
 for _ in 1 2 3 4 5; do
