@@ -100,8 +100,10 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
   std::vector<x509::Signer> cas;
   cas.push_back(home.load_ca("root", pass));
   for (const auto& name : home.issuing_names()) cas.push_back(home.load_ca(name, pass));
-  const x509::Signer publisher = load_publisher(home, pass);  // signs manifest.json
   prepare_dir(out_dir);
+  // Signs manifest.json; made here the first time (after the output is known to be
+  // writable, so a refused --out changes nothing).
+  const x509::Signer publisher = load_publisher(home, pass);
   const crl::PublishLock lock(out_dir);
 
   std::vector<const x509::Signer*> signers;
