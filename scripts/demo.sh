@@ -105,6 +105,7 @@ bundle = "trust/ca-bundle.pem"
 crl = "trust/crl.pem"
 reload_interval = "1s"
 state_dir = "state"
+pins = ["$(openssl x509 -in "$H/root/ca.crt" -noout -fingerprint -sha256 | sed 's/.*=//')"]
 
 [jwt]
 keys_dir = "jwt"

@@ -3,6 +3,7 @@
 // root's kept CRL while valid: workflows/root_crl.hpp) and
 // manifest.json, each replaced atomically, manifest last (see workflows/publish.hpp).
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -47,6 +48,15 @@ std::vector<std::string> expiry_warnings(const pki::ca::Home& home, std::int64_t
   return out;
 }
 
+// "AB:CD…" or "ABCD…" → "abcd…": the form gateway.toml's pins take (either is accepted).
+std::string pin_of(const std::string& fingerprint) {
+  std::string out;
+  for (const char ch : fingerprint) {
+    if (ch != ':') out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  return out;
+}
+
 void run_export(const app::Common& common, const ExportOptions& o) {
   std::int64_t window = 0;
   try {
@@ -75,9 +85,23 @@ void run_export(const app::Common& common, const ExportOptions& o) {
              c["name"].get<std::string>() + ", " + std::to_string(c["entries"].get<std::size_t>()) +
              " revoked, next update " + c["next_update"].get<std::string>() + "\n";
   }
-  human += "  manifest.json (written last)";
+  human += "  manifest.json and manifest.json.p7s (its signature; written last)\n";
+  // The pin of every root in the export (SPEC §10), the line gateway.toml [trust] takes.
+  nlohmann::json pins = nlohmann::json::array();
+  for (const auto& c : manifest["cas"]) {
+    if (c["name"] == "root") pins.push_back(pin_of(c["cert_sha256"].get<std::string>()));
+  }
+  std::string line = "pins = [";
+  for (std::size_t i = 0; i < pins.size(); ++i) {
+    line += (i == 0 ? "\"" : ", \"") + pins[i].get<std::string>() + "\"";
+  }
+  line += "]";
+  human += "gateway.toml [trust]:\n  " + line;
   manifest["path"] = o.out.string();
   manifest["warnings"] = warnings;
+  manifest["signature"] = (o.out / "manifest.json.p7s").string();
+  manifest["pins"] = pins;
+  manifest["pins_line"] = line;
   app::emit(common, manifest, human);
 }
 

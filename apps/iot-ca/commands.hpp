@@ -15,5 +15,6 @@ void add_issuing_commands(CLI::App& cli, app::Common& common);
 void add_sign_command(CLI::App& cli, app::Common& common);
 void add_list_commands(CLI::App& cli, app::Common& common);  // list, show
 void add_export_command(CLI::App& cli, app::Common& common);
+void add_publisher_command(CLI::App& cli, app::Common& common);
 void add_journal_command(CLI::App& cli, app::Common& common);
 void add_backup_commands(CLI::App& cli, app::Common& common);  // backup, restore

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
                     add_sign_command(cli, common);
                     add_list_commands(cli, common);
                     add_export_command(cli, common);
+                    add_publisher_command(cli, common);
                     add_journal_command(cli, common);
                     add_backup_commands(cli, common);
                   });

@@ -3,11 +3,12 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/jwt/key_set.hpp"
-#include "gateway/revocation/trust.hpp"
+#include "gateway/revocation/trust_manifest.hpp"
 #include "gateway/tls/context.hpp"
 
 namespace gwapp {
@@ -26,15 +27,26 @@ std::vector<Problem> check_material(const gw::config::Parsed& parsed) {
   std::vector<Problem> problems;
   gw::revocation::TrustSet trust;
   try {
-    // Exactly what the gateway runs at start and on every reload.
-    trust = gw::revocation::read_trust(c.trust.bundle, c.trust.crl, nullptr);
+    // Exactly what the gateway runs at start and on every reload (nothing is persisted).
+    const gw::revocation::Seen seen = gw::revocation::read_seen(c.trust.state_dir);
+    const auto files =
+        gw::revocation::read_trust_files(c.trust.bundle, c.trust.crl, c.trust.require_manifest);
+    auto v = gw::revocation::verify_trust(files.view(), {c.trust.pins, c.trust.require_manifest},
+                                          seen, nullptr, pki::now_unix());
+    if (!v.ok) throw pki::Error(pki::Exit::data, v.reason);
+    trust = std::move(v.set);
   } catch (const pki::Error& e) {
-    // The message names the key: "trust.bundle: …" / "trust.crl: …".
+    // The message names the key: "trust.bundle: …", "trust.crl: …", "trust.pins: …",
+    // "trust.manifest: …" (manifest.json beside trust.bundle), "trust.state_dir: …".
     const std::string what = e.what();
-    const std::string key = what.rfind("trust.crl", 0) == 0 ? "trust.crl" : "trust.bundle";
-    const std::string prefix = key + ": ";
+    std::string key = "trust.bundle";
+    for (const char* k : {"trust.crl", "trust.pins", "trust.manifest", "trust.state_dir"}) {
+      if (what.rfind(std::string(k) + ":", 0) == 0) key = k;
+    }
+    if (key == "trust.manifest") key = "trust.require_manifest";
+    const std::string prefix = what.substr(0, what.find(": ") + 2);
     problems.push_back(
-        at(parsed, key, what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what));
+        at(parsed, key, what.rfind("trust", 0) == 0 ? what.substr(prefix.size()) : what));
   }
   if (trust.bundle) {
     try {

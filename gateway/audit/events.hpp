@@ -47,6 +47,7 @@ enum class Event : std::uint8_t {
   proxy_header_invalid,
   audit_checkpoint,
   audit_forward_lost,
+  trust_rejected,
   count_  // not an event: the number of rows kEvents must have
 };
 
@@ -109,6 +110,10 @@ inline constexpr std::array<EventInfo, static_cast<std::size_t>(Event::count_)> 
     // Records that never reached the syslog collector (its queue overflowed while it was
     // unreachable): the count and seq range in `reason`.
     {Event::audit_forward_lost, "AUDIT_FORWARD_LOST", Outcome::failure, Ban::no, Client::none},
+    // A new trust set refused (SPEC §10): an unpinned root, a bad manifest signature or
+    // file hash, the manifest sequence or a CRL Number going backwards. The last good
+    // set stays; at start the gateway does not start.
+    {Event::trust_rejected, "TRUST_REJECTED", Outcome::failure, Ban::no, Client::none},
 }};
 
 [[nodiscard]] constexpr const EventInfo& info(Event e) {

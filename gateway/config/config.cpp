@@ -13,6 +13,7 @@
 #include "fsutil/files.hpp"
 #include "gateway/audit/syslog.hpp"
 #include "gateway/limits/cidr.hpp"
+#include "gateway/revocation/trust_manifest.hpp"
 
 namespace gw::config {
 namespace {
@@ -196,8 +197,22 @@ const Keys& schema() {
           IOTPKI_FIELD(trust.admin_ou)),
       pki::config::string_key<Config>(
           {"trust", "state_dir", Type::path, 1, kPath,
-           "Where the persisted deny lists (POST /admin/revoke, /admin/deny-jti) live."},
+           "Where the persisted deny lists (POST /admin/revoke, /admin/deny-jti) and the "
+           "highest manifest sequence and CRL Numbers seen (trust-state.json) live."},
           IOTPKI_FIELD(trust.state_dir)),
+      pki::config::string_list_key<Config>(
+          {"trust", "pins", Type::string_list, 0, 16,
+           "The trusted roots: SHA-256 of each root certificate's DER (64 hex digits; colons "
+           "and case ignored), as the pins line iot-ca export prints. Every CA of the bundle "
+           "must chain to one, and the manifest's signer too. Empty: the gateway refuses "
+           "every trust set and does not start."},
+          IOTPKI_FIELD(trust.pins), gw::revocation::check_pin),
+      pki::config::bool_key<Config>(
+          {"trust", "require_manifest", Type::boolean, 0, 0,
+           "Verify manifest.json (beside trust.bundle) and its signature manifest.json.p7s "
+           "before new trust files are used: file hashes, a publisher certificate from a "
+           "pinned root, and neither the manifest sequence nor a CRL Number going backwards."},
+          IOTPKI_FIELD(trust.require_manifest)),
       // [jwt]
       pki::config::string_key<Config>(
           {"jwt", "keys_dir", Type::path, 1, kPath,

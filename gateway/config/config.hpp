@@ -54,6 +54,10 @@ struct Trust {
   std::string device_ou = "IoT Devices";
   std::string admin_ou = "IoT Admins";
   fs::path state_dir = "state";
+  // SPEC §10: the roots trusted (SHA-256 of the DER, as configured; colons and case
+  // ignored); none pinned refuses every trust set, so the gateway does not start.
+  std::vector<std::string> pins;
+  bool require_manifest = true;
 };
 
 struct Jwt {

@@ -56,18 +56,21 @@ void Reloader::audit_crl(audit::Event event, std::string reason) {
 
 void Reloader::load_initial() {
   auto snap = std::make_shared<Snapshot>();
-  try {
-    auto trust = revocation::read_trust(cfg_.trust.bundle, cfg_.trust.crl, nullptr);
-    snap->bundle = std::move(trust.bundle);
-    snap->crls = std::move(trust.crls);
-  } catch (const pki::Error& e) {
-    audit_crl(Event::crl_rejected, e.what());
-    throw pki::Error(Exit::config, e.what());
+  seen_ = revocation::read_seen(cfg_.trust.state_dir);  // throws Error(config) when damaged
+  revocation::TrustVerdict v = load_trust_set(nullptr, &loaded_digest_);
+  if (!v.ok) {
+    reject_trust_set(v);
+    throw pki::Error(Exit::config, v.reason);
   }
+  accept_trust_set(v);
+  snap->bundle = std::move(v.set.bundle);
+  snap->crls = std::move(v.set.crls);
   snap->keys = jwt::KeySet::load(cfg_.jwt.keys_dir);
   snap->tls = tls::make_server_context(cfg_.server.cert, cfg_.server.key, *snap->bundle);
   stamps_["bundle"] = stamp(cfg_.trust.bundle);
   stamps_["crl"] = stamp(cfg_.trust.crl);
+  stamps_["manifest"] = stamp(revocation::manifest_path(cfg_.trust.bundle));
+  stamps_["signature"] = stamp(revocation::signature_path(cfg_.trust.bundle));
   stamps_["cert"] = stamp(cfg_.server.cert);
   stamps_["key"] = stamp(cfg_.server.key);
   stamps_["keys"] = stamp(cfg_.jwt.keys_dir);  // changes when a key is added or renamed
@@ -81,7 +84,10 @@ void Reloader::poll(bool force) noexcept {
     const auto cur = state_.get();
     auto next = std::make_shared<Snapshot>(*cur);
     const bool bundle_changed = changed("bundle", stamp(cfg_.trust.bundle), force);
-    const bool crl_changed = changed("crl", stamp(cfg_.trust.crl), force);
+    const bool crl_changed =
+        changed("crl", stamp(cfg_.trust.crl), force) |
+        changed("manifest", stamp(revocation::manifest_path(cfg_.trust.bundle)), force) |
+        changed("signature", stamp(revocation::signature_path(cfg_.trust.bundle)), force);
     const bool cert_changed = changed("cert", stamp(cfg_.server.cert), force) |
                               changed("key", stamp(cfg_.server.key), force);
     const bool keys_changed = changed("keys", stamp(cfg_.jwt.keys_dir), force);
@@ -89,17 +95,22 @@ void Reloader::poll(bool force) noexcept {
     // (an operator, a test) may rely on it for the next request.
     std::optional<std::string> loaded;
     if (bundle_changed || crl_changed) {
-      try {
-        // The same code as at start, check-config and fuzz_trust: both files, together.
-        auto trust = revocation::read_trust(cfg_.trust.bundle, cfg_.trust.crl, cur->crls.get());
-        loaded = crl_summary(*trust.crls);
+      // The same code as at start, check-config and fuzz_manifest: all files, together.
+      std::string digest;
+      revocation::TrustVerdict v = load_trust_set(cur->crls.get(), &digest);
+      if (v.ok && !force && digest == loaded_digest_) {
+        // The same bytes as the set in use: nothing to load, nothing to audit.
+      } else if (v.ok) {
+        loaded_digest_ = digest;
+        accept_trust_set(v);
+        loaded = crl_summary(*v.set.crls);
         // An unchanged bundle keeps its object, so the TLS context is not rebuilt.
-        next->bundle = trust.bundle->same_as(*cur->bundle) ? cur->bundle : std::move(trust.bundle);
-        next->crls = std::move(trust.crls);
-      } catch (const pki::Error& e) {
-        // The new bundle and CRLs are only taken together; the last good pair stays.
-        audit_crl(Event::crl_rejected, e.what());
-        warn(std::string("trust material refused, keeping the last good set: ") + e.what());
+        next->bundle = v.set.bundle->same_as(*cur->bundle) ? cur->bundle : std::move(v.set.bundle);
+        next->crls = std::move(v.set.crls);
+      } else {
+        // The new set is only taken whole; the last good one stays.
+        reject_trust_set(v);
+        warn("trust material refused, keeping the last good set: " + v.reason);
       }
     }
     if (cert_changed || next->bundle != cur->bundle) {

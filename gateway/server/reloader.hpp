@@ -3,8 +3,8 @@
 // Loads the trust material, TLS context and JWT keys, and reloads them when their files
 // change (polled every trust.reload_interval) or on SIGHUP. A file that fails to load
 // is refused and the last good material is kept; CRL outcomes are audited
-// (CRL_LOADED, CRL_REJECTED) and the moment each CA's CRL goes stale is audited once
-// (CRL_STALE naming the CA).
+// (CRL_LOADED, CRL_REJECTED, TRUST_REJECTED) and the moment each CA's CRL goes stale is
+// audited once (CRL_STALE naming the CA).
 //
 // Reloads run on the reloader's own thread, never on the io_context: parsing a
 // 1,000,000-entry CRL takes seconds, and neither the accept loop, the sessions nor the
@@ -21,6 +21,7 @@
 
 #include "gateway/audit/audit_log.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/revocation/trust_manifest.hpp"
 #include "gateway/server/state.hpp"
 
 namespace gw::server {
@@ -58,6 +59,14 @@ class Reloader {
   [[nodiscard]] Stamp stamp(const std::filesystem::path& p) const;
   bool changed(const std::string& name, const Stamp& now, bool force);
   void audit_crl(audit::Event event, std::string reason);
+  // The trust set (reloader_trust.cpp): bundle, CRLs, manifest and signature read and
+  // verified as one unit (revocation::verify_trust), retried a few times while an
+  // export may be replacing them; an accepted set's highest values are persisted.
+  // `digest` receives the SHA-256 of the files read (all four, length-prefixed).
+  [[nodiscard]] revocation::TrustVerdict load_trust_set(const revocation::RevocationSet* previous,
+                                                        std::string* digest);
+  void accept_trust_set(const revocation::TrustVerdict& v);
+  void reject_trust_set(const revocation::TrustVerdict& v);
   void check_staleness(const Snapshot& snap);
   void thread_main();
 
@@ -66,6 +75,10 @@ class Reloader {
   audit::AuditLog& audit_;
   std::map<std::string, Stamp> stamps_;   // the reload thread's (load_initial's before)
   std::set<std::string> stale_reported_;  // the CAs whose stale CRL was audited
+  revocation::Seen seen_;                 // trust.state_dir/trust-state.json, the reload thread's
+  // The files of the set in use: a poll that finds the same bytes again (an export's
+  // later files changing the stamps after its set was already read) reloads nothing.
+  std::string loaded_digest_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -10,7 +10,9 @@
 #include "crl/output.hpp"
 #include "fsutil/files.hpp"
 #include "journal/journal.hpp"
+#include "trustsign/publisher.hpp"
 #include "workflows/publish_der.hpp"
+#include "workflows/publisher.hpp"
 #include "workflows/root_crl.hpp"
 #include "x509/names.hpp"
 #include "x509/pem.hpp"
@@ -120,6 +122,9 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
     certs.push_back(home.issuing_cert(name));
   }
   prepare_dir(out_dir);
+  // Signs manifest.json; made here the first time (after the output is known to be
+  // writable, so a refused --out changes nothing).
+  const x509::Signer publisher = load_publisher(home, pass, root_pass);
   const crl::PublishLock lock(out_dir);
 
   std::vector<const x509::Signer*> signers;
@@ -171,11 +176,15 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
   };
   for (const auto& f : der_files) manifest["files"].push_back(f);
 
-  for (const auto name : {kBundleName, kCrlName, kManifestName})
+  const std::string manifest_text = manifest.dump(2) + "\n";
+  const std::string signature = trustsign::sign_detached(publisher, manifest_text);
+
+  for (const auto name : {kBundleName, kCrlName, kManifestName, kSignatureName})
     fs::remove_stale_temps(out_dir, name);
   write_public(out_dir, kBundleName, bundle);
   write_public(out_dir, kCrlName, crl_pem);
-  write_public(out_dir, kManifestName, manifest.dump(2) + "\n");
+  write_public(out_dir, kManifestName, manifest_text);
+  write_public(out_dir, kSignatureName, signature);
   return manifest;
 }
 

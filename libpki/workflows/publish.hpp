@@ -19,9 +19,10 @@
 //                  seq and hash of this export's own record; `sequence` is that seq)
 //   crl/NAME.crl, ca/NAME.crt  each CA's CRL and certificate as DER, for relying parties
 //                  that fetch them by URL (publish_der.hpp), also in the manifest
-// written in that order, manifest last: a reader that checks the files against the
-// manifest's hashes never accepts a torn or mixed set (it retries on a mismatch), and
-// the previous set stays whole until the new one is complete.
+//   manifest.json.p7s  manifest.json's detached CMS signature (SPEC §10)
+// written in that order, manifest and its signature last: a reader that checks the files
+// against the manifest's hashes never accepts a torn or mixed set (it retries on a
+// mismatch), and the previous set stays whole until the new one is complete.
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -38,6 +39,9 @@ namespace pki::workflows {
 inline constexpr std::string_view kBundleName = "ca-bundle.pem";
 inline constexpr std::string_view kCrlName = "crl.pem";
 inline constexpr std::string_view kManifestName = "manifest.json";
+// The detached CMS signature (DER) over manifest.json's exact bytes, by the home's
+// publisher key (workflows/publisher.hpp), written after manifest.json.
+inline constexpr std::string_view kSignatureName = "manifest.json.p7s";
 
 struct PublishedCrl {
   crl::IssuedCrl crl;  // der emptied once `data` holds the output

@@ -25,8 +25,8 @@ namespace pki::workflows {
 
 using FileEntry = std::function<nlohmann::json(std::string_view name, std::string_view data)>;
 
-// Writes both files of every CA (certs[i] with crls[i], named by crls[i].ca) under `out_dir`, each atomically
-// (0644; the folders 0755 when this creates them), after sweeping stale temp files; the
+// Writes both files of every CA (certs[i] with crls[i], named by crls[i].ca) under `out_dir`, each
+// atomically (0644; the folders 0755 when this creates them), after sweeping stale temp files; the
 // caller holds the directory's PublishLock. Returns the manifest "files" entries made
 // by `entry`, in the order written.
 [[nodiscard]] nlohmann::json write_der_files(const std::filesystem::path& out_dir,

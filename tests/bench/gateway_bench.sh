@@ -66,6 +66,7 @@ metrics_listen = ""
 [trust]
 bundle = "trust/ca-bundle.pem"
 crl = "trust/crl.pem"
+pins = ["$(openssl x509 -in "$H/root/ca.crt" -noout -fingerprint -sha256 | sed "s/.*=//")"]
 [jwt]
 keys_dir = "jwt"
 [rate_limit]

@@ -113,6 +113,7 @@ metrics_listen = ""
 bundle = "trust/ca-bundle.pem"
 crl = "trust/crl.pem"
 state_dir = "state"
+pins = ["$(pki_pin "$H")"]
 
 [jwt]
 keys_dir = "jwt"

@@ -30,11 +30,15 @@ gw_export() { ca export --out "$GW/trust" >/dev/null; }
 # gw_device ID [profile] [ca]: the device makes its key and CSR, the CA signs it.
 gw_device() { pki_device "$PKIH" "$1" "$DEV" "${2:-device}" "${3:-iss1}"; }
 
-# gw_config [extra TOML lines for [trust] ...]: writes gateway.toml with relative paths.
+# gw_config: writes gateway.toml with relative paths. [trust] pins the root of $PKIH
+# (GW_PINS: the list's contents instead) and requires the signed manifest; GW_TRUST_EXTRA
+# adds lines to [trust] (e.g. "require_manifest = false").
 gw_config() {
   GW_PORT=$(free_port)
   BE_PORT=$(free_port)
   METRICS_PORT=$(free_port)
+  local pins
+  pins=${GW_PINS:-"\"$(pki_pin "$PKIH")\""}
   cat >"$GW/gateway.toml" <<TOML
 [server]
 listen = "127.0.0.1:$GW_PORT"
@@ -49,6 +53,8 @@ bundle = "trust/ca-bundle.pem"
 crl = "trust/crl.pem"
 reload_interval = "${GW_RELOAD:-1s}"
 crl_grace = "${GW_CRL_GRACE:-1h}"
+pins = [$pins]
+${GW_TRUST_EXTRA:-}
 
 [jwt]
 keys_dir = "jwt"
@@ -93,7 +99,8 @@ gw_stop() {
   [ "$rc" -eq 0 ] || fail "gateway exited $rc after SIGTERM: $(tail -5 "$T/gateway.err")"
 }
 
-gw_curl() { curl -sS --max-time "$CURL_MAX" --cacert "$GW/trust/ca-bundle.pem" "$@"; }
+# GW_CACERT: the client's CA file when trust/ holds something else on purpose.
+gw_curl() { curl -sS --max-time "$CURL_MAX" --cacert "${GW_CACERT:-$GW/trust/ca-bundle.pem}" "$@"; }
 # dev_curl ID ARGS...: curl with the device's client certificate.
 dev_curl() {
   local id=$1

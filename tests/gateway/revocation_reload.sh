@@ -11,7 +11,8 @@ gw_pki
 gw_device dev-1
 gw_device dev-2
 iot-ca --home "$T/evil" init --cn "Evil Root" --key ec-p256 --no-passphrase >/dev/null
-GW_CRL_GRACE=10m gw_config
+# CRLs are dropped in by hand here, without a manifest (trust_manifest.sh tests that).
+GW_CRL_GRACE=10m GW_TRUST_EXTRA="require_manifest = false" gw_config
 gw_start_backend
 gw_start
 T1=$(token_for dev-1)

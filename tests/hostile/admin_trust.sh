@@ -27,7 +27,8 @@ gw_device dev-9 device iss2
 gw_device op-3 admin iss3
 gw_device dev-4 device iss3
 gw_device dev-5 device iss3
-GW_RELOAD=1s GW_CRL_GRACE=10m gw_config
+# Section 3 drops hand-made (stale) CRLs in, without a manifest.
+GW_RELOAD=1s GW_CRL_GRACE=10m GW_TRUST_EXTRA="require_manifest = false" gw_config
 gw_start_backend
 gw_start
 

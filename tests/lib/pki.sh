@@ -24,6 +24,13 @@ pki_home() {
   rm -f "$h.init.err"
 }
 
+# pki_pin HOME: the root's pin as gateway.toml [trust] pins takes it (SHA-256 of the
+# DER, the line `iot-ca export` prints).
+pki_pin() {
+  openssl x509 -in "$1/root/ca.crt" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' |
+    tr 'A-F' 'a-f'
+}
+
 # pki_server_cert HOME DIR [SANS]: DIR/server.key (0600) and DIR/server.crt for
 # localhost (default SANs DNS:localhost,IP:127.0.0.1), signed by HOME's default CA.
 pki_server_cert() {

@@ -23,7 +23,7 @@ db_last() { sqlite3 "$H/registry.db" "SELECT last FROM crl_numbers WHERE ca='$1'
 check_export() {
   local visible
   visible=$(find "$TR" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' | sort | tr '\n' ' ')
-  [ "$visible" = "ca-bundle.pem crl.pem manifest.json " ] || fail "unexpected files in $TR: $visible"
+  [ "$visible" = "ca-bundle.pem crl.pem manifest.json manifest.json.p7s " ] || fail "unexpected files in $TR: $visible"
   local n
   n=$(split_pem "$TR/crl.pem" "$T/parts")
   [ "$n" = 2 ] || fail "crl.pem holds $n CRLs"

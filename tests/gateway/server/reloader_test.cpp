@@ -52,6 +52,10 @@ struct World {
     cfg.jwt.keys_dir = dir.path / "jwt";
     cfg.audit.path = dir.path / "audit.log";
     cfg.trust.reload_interval = 3600;  // the thread polls only when asked (request())
+    // Hand-made CRLs, no manifest (trust_manifest_test covers the signed set); the
+    // root is pinned.
+    cfg.trust.require_manifest = false;
+    cfg.trust.pins = {pki::x509::sha256_fingerprint(root.cert.get())};
 
     const pki::PkeyPtr sk = pki::keys::generate(pki::keys::KeyType::ec_p256);
     pki::x509::LeafSpec spec;
