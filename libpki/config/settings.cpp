@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "config/settings.hpp"
 
-#include <cctype>
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include "config/toml_bounded.hpp"

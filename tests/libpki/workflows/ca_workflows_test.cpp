@@ -132,9 +132,10 @@ TEST_CASE("export_trust spends one number per CA in one transaction, manifest la
             pki::fs::read_file(out / pki::workflows::kCrlName, pki::fs::kTrustLimit), "pem")
             .size() == 2);
   const auto j = h.journal();
-  REQUIRE(j.size() == 5);  // init, intermediate, crl, crl, export
-  CHECK(j[4].action == "export");
-  CHECK(nlohmann::json::parse(j[4].detail)["crl_numbers"]["line1"] == 1);
+  REQUIRE(j.size() == 6);  // init, intermediate, publisher (first export), crl, crl, export
+  CHECK(j[5].action == "export");
+  CHECK(nlohmann::json::parse(j[5].detail)["crl_numbers"]["line1"] == 1);
+  CHECK(stdfs::exists(out / pki::workflows::kSignatureName));
 }
 
 TEST_CASE("sign records the certificate it writes, and records nothing it could not write") {
