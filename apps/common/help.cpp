@@ -77,7 +77,12 @@ const Examples& examples() {
       {"iot-gateway audit", {"iot-gateway audit verify /var/log/iot-gateway/audit.log"}},
       {"iot-gateway audit verify",
        {"iot-gateway audit verify /var/log/iot-gateway/audit.log",
+        "iot-gateway audit verify --key audit-checkpoint.key.pub --stopped audit.log.1 audit.log",
         "iot-gateway --json audit verify audit.log"}},
+      {"iot-gateway audit key",
+       {"iot-gateway audit key new --out /etc/iot-gateway/audit-checkpoint.key"}},
+      {"iot-gateway audit key new",
+       {"iot-gateway audit key new --out /etc/iot-gateway/audit-checkpoint.key"}},
   };
   return e;
 }

@@ -22,7 +22,9 @@ int serve_main(int argc, char** argv) {
       "--version", [] { return app::version_text("iot-gateway"); },
       "Print the version, git commit and library versions, and exit");
   cli.add_option("--config", config, "gateway.toml")->required();
-  cli.footer("Subcommands: check-config --config F | jwt-key new --dir DIR | audit verify FILE");
+  cli.footer(
+      "Subcommands: check-config --config F | jwt-key new --dir DIR | audit verify [--key PUB] "
+      "[--stopped] FILE... | audit key new --out F");
   app::add_help_footers(cli, "iot-gateway");
   try {
     cli.parse(argc, argv);

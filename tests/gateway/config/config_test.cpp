@@ -240,4 +240,26 @@ TEST_CASE(
                  "backend.client_cert: must be set together with backend.client_key"));
   CHECK(mentions(parse("[backend]\nurl = \"ftp://b\"\n"),
                  "backend.url: must start with http:// or https://"));
+TEST_CASE("[audit] checkpoint and syslog keys: defaults off, bounds, URL form, tls needs a CA") {
+  const auto d = parse("");
+  CHECK(d.problems.empty());
+  CHECK(d.config.audit.checkpoint_key.empty());
+  CHECK(d.config.audit.syslog.empty());
+  CHECK(d.config.audit.checkpoint_every == 1000);
+  CHECK(d.config.audit.checkpoint_interval == std::chrono::milliseconds(60'000));
+  const auto ok = parse(
+      "[audit]\ncheckpoint_key = \"ck.key\"\ncheckpoint_interval = \"1s\"\n"
+      "syslog = \"tls://logs.example.net:6514\"\nsyslog_ca = \"ca.pem\"\n");
+  CHECK(ok.problems.empty());
+  CHECK(ok.config.audit.checkpoint_key == "/etc/iot/ck.key");
+  CHECK(ok.config.audit.syslog_ca == "/etc/iot/ca.pem");
+  for (const char* bad :
+       {"[audit]\nsyslog = \"udp://127.0.0.1:514\"\n", "[audit]\nsyslog = \"tcp://127.0.0.1\"\n",
+        "[audit]\nsyslog = \"tls://127.0.0.1:6514\"\n", "[audit]\ncheckpoint_every = 0\n",
+        "[audit]\ncheckpoint_interval = \"10ms\"\n", "[audit]\ncheckpoint_interval = \"2h\"\n",
+        "[audit]\nsyslog_queue = 1\n"}) {
+    const auto p = parse(bad);
+    REQUIRE_MESSAGE(p.problems.size() == 1, bad);
+    CHECK(p.problems[0].key.rfind("audit.", 0) == 0);
+  }
 }
