@@ -23,7 +23,14 @@ db_last() { sqlite3 "$H/registry.db" "SELECT last FROM crl_numbers WHERE ca='$1'
 check_export() {
   local visible
   visible=$(find "$TR" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' | sort | tr '\n' ' ')
-  [ "$visible" = "ca-bundle.pem crl.pem manifest.json " ] || fail "unexpected files in $TR: $visible"
+  [ "$visible" = "ca ca-bundle.pem crl crl.pem manifest.json " ] || fail "unexpected files in $TR: $visible"
+  # The DER copies for relying parties (crl/NAME.crl, ca/NAME.crt) are whole too.
+  visible=$(find "$TR/crl" "$TR/ca" -mindepth 1 ! -name '.*' -printf '%P ' | tr ' ' '\n' | sort | tr '\n' ' ')
+  [ "$visible" = "iss1.crl iss1.crt root.crl root.crt " ] || fail "unexpected DER files: $visible"
+  for f in "$TR"/crl/*.crl; do
+    openssl crl -inform DER -in "$f" -noout -verify -CAfile "$TR/ca-bundle.pem" 2>&1 |
+      grep -q "verify OK" || fail "$f is not a whole CRL after a kill"
+  done
   local n
   n=$(split_pem "$TR/crl.pem" "$T/parts")
   [ "$n" = 2 ] || fail "crl.pem holds $n CRLs"
