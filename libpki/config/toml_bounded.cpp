@@ -153,7 +153,7 @@ class Scanner {
 
   void fail(std::string what) {
     problem_ = TomlProblem{
-        line_, pos_ - line_start_,
+        line_, pos_ - line_start_ + 1,  // 1-based, as toml++ counts
         "refused before parsing: " + what + " (at most " + std::to_string(kMaxTomlDepth) + ")"};
   }
 

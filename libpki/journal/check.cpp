@@ -45,6 +45,9 @@ struct IssuedEntry {
 
 struct CaState {
   std::int64_t last_number = 0;
+  // The root CRL an issuing home imported (import-root-crl records: signed in the root
+  // home, whose journal holds its crl record); exports of this home name it.
+  std::int64_t imported_number = 0;
   std::int64_t last_seq = 0;
   SerialDigest revoked;  // the revocations of this CA recorded so far
 };
@@ -249,6 +252,8 @@ class Checker {
         check_crl(rec, d);
       } else if (rec.action == "export") {
         check_export(rec, d);
+      } else if (rec.action == "import-root-crl") {
+        if (const auto n = int_of(d, "crl_number")) cas_["root"].imported_number = *n;
       } else if (rec.action == "token.create") {
         check_token_create(rec, d);
       } else if (rec.action == "token.redeem") {
@@ -374,7 +379,8 @@ class Checker {
     if (numbers == d.end() || !numbers->is_object()) return;
     for (const auto& [ca, n] : numbers->items()) {
       const auto it = cas_.find(ca);
-      const std::int64_t last = it == cas_.end() ? 0 : it->second.last_number;
+      const std::int64_t last =
+          it == cas_.end() ? 0 : std::max(it->second.last_number, it->second.imported_number);
       if (!n.is_number_integer() || n.get<std::int64_t>() != last) {
         record_problem(rec, "crl", ca,
                        "the export names CRL Number " + n.dump() + " of CA " + cut(ca) +

@@ -91,6 +91,19 @@ openssl verify -CAfile "$I/root/ca.crt" "$I/issuing/fac1/ca.crt" >/dev/null || f
 [ ! -e "$I/root/ca.key" ] || fail "root key in the issuing home"
 pass "issuing-import installs the certificate, the root and its CRL; a second import is refused (73); openssl verify accepts the chain"
 
+# --- the publisher key (signs manifest.json) crosses the same way: key and CSR in the
+# issuing home, certificate from the root home, import checks it.
+expect_exit 0 iot-ca --home "$I" publisher --request --out "$T/pub.csr" --passphrase-file "$T/ipass"
+[ ! -e "$I/publisher/publisher.crt" ] || fail "a publisher certificate before the root signed one"
+expect_exit 65 iot-ca --home "$I" publisher --import "$T/fac1.crt"
+expect_exit 0 iot-ca --home "$R" publisher --csr "$T/pub.csr" --out "$T/pub.crt" --passphrase-file "$T/rpass"
+openssl x509 -in "$T/pub.crt" -noout -ext extendedKeyUsage | grep -qi "1.3.6.1.5.5.7.3.36\|document" ||
+  fail "publisher EKU: $(openssl x509 -in "$T/pub.crt" -noout -ext extendedKeyUsage)"
+expect_exit 0 iot-ca --home "$I" publisher --import "$T/pub.crt"
+openssl verify -CAfile "$I/root/ca.crt" -purpose any "$I/publisher/publisher.crt" >/dev/null ||
+  fail "openssl verify publisher"
+pass "publisher across homes: --request here, --csr in the root home, --import here (a CA certificate refused, 65)"
+
 # --- enrollment in the issuing home, with the issuing key's own passphrase
 (umask 077 && iot-provision --home "$I" token --device-id meter-1 >"$T/tok" 2>/dev/null)
 make_device_csr meter-1 "$T/d"

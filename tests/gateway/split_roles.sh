@@ -19,17 +19,22 @@ ca issuing-request --name fac1 --cn "Factory 1" --key ec-p256 --no-passphrase >/
 iot-ca --home "$ROOT" intermediate --name fac1 --csr "$PKIH/issuing/fac1/ca.csr" --out "$T/fac1.crt" \
   >/dev/null || fail "root signs the CSR"
 iot-revoke --home "$ROOT" crl --ca root --out "$T/root-crl.pem" >/dev/null || fail "root CRL"
+ca publisher --request --out "$T/pub.csr" --no-passphrase >/dev/null || fail "publisher request"
+iot-ca --home "$ROOT" publisher --csr "$T/pub.csr" --out "$T/pub.crt" >/dev/null || fail "root signs the publisher"
 # The ceremony is over: the root key leaves the machine (kept here only to forge a
 # stale root CRL below).
 mv "$ROOT/root/ca.key" "$T/offline-root.key"
 ca issuing-import --name fac1 --cert "$T/fac1.crt" --root "$ROOT/root/ca.crt" \
   --root-crl "$T/root-crl.pem" >/dev/null || fail "issuing-import"
+ca publisher --import "$T/pub.crt" >/dev/null || fail "publisher import"
 [ ! -e "$PKIH/root/ca.key" ] && [ ! -e "$ROOT/root/ca.key" ] || fail "a root key on the machine"
 
 pki_server_cert "$PKIH" "$GW"
 gw_export
 iot-gateway jwt-key new --dir "$GW/jwt" >/dev/null
-GW_CRL_GRACE=10m gw_config
+# The staleness cases below put hand-made CRLs into trust/ (no manifest vouches for
+# them): the signed manifest is tested in trust_manifest.sh.
+GW_CRL_GRACE=10m GW_TRUST_EXTRA="require_manifest = false" gw_config
 gw_start_backend
 gw_start
 expect_audit CRL_LOADED 1

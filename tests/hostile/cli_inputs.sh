@@ -198,7 +198,7 @@ cp "$H/iot-pki.toml" "$T/settings.keep"
 for c in header aot dotted array inline; do
   cp "$T/toml/$c.toml" "$H/iot-pki.toml"
   check "iot-pki.toml $c" 78 "${CA[@]}" sign --csr "$T/dev-1.csr" --profile device --out "$O/s.crt" --passphrase-file "$T/pass"
-  grep -qE "iot-pki.toml:[0-9]+: refused before parsing" "$T/last.err" || fail "iot-pki.toml $c: $(cat "$T/last.err")"
+  grep -qE "iot-pki.toml:[0-9]+:[0-9]+: refused before parsing" "$T/last.err" || fail "iot-pki.toml $c: $(cat "$T/last.err")"
   check "gateway.toml $c" 78 iot-gateway check-config --config "$T/toml/$c.toml"
   grep -q "refused before parsing" "$T/last.out" "$T/last.err" || fail "check-config $c: $(cat "$T/last.out" "$T/last.err")"
   check "iot-gateway run $c" 78 iot-gateway run --config "$T/toml/$c.toml"

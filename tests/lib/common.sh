@@ -57,9 +57,25 @@ expect_err_contains() {
   grep -qiF -- "$1" "$T/last.err" || fail "stderr lacks '$1': $(cat "$T/last.err")"
 }
 
-# A TCP port on 127.0.0.1 that is free right now.
+# A TCP port on 127.0.0.1 that is free right now, below the kernel's ephemeral range
+# (ip_local_port_range starts at 32768 by default): a port bind(0) hands out there can be
+# taken by any outgoing connection (a gateway's to its backend, another test's) before
+# the server that is meant to listen on it starts. Bounded: 200 tries.
 free_port() {
-  $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  $PY -c '
+import random, socket, sys
+for _ in range(200):
+    port = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    sys.exit(0)
+sys.exit("no free port in 20000-32000 after 200 tries")'
 }
 
 # wait_for CMD... : retries CMD for up to 10 s (bounded), failing the test after.

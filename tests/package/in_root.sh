@@ -86,7 +86,11 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out /tmp/server.
 openssl req -new -key /tmp/server.key -subj /CN=gateway.example -out /tmp/server.csr 2>/dev/null
 iot-ca --home "$H" sign --csr /tmp/server.csr --profile server --san DNS:gateway.example \
   --chain --out /tmp/server.crt >/dev/null
-iot-ca --home "$H" export --out /etc/iot-gateway/trust >/dev/null
+iot-ca --home "$H" --json export --out /etc/iot-gateway/trust >/tmp/export.json
+# The operator pastes the pins line export printed (docs/install.md).
+pins_line=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pins_line"])' /tmp/export.json)
+grep -qx 'pins = \[\]' /etc/iot-gateway/gateway.toml || fail "the shipped config has no empty pins line to fill"
+sed -i "s/^pins = \[\]$/$pins_line/" /etc/iot-gateway/gateway.toml
 install -m 0600 -o iot-gateway -g iot-gateway /tmp/server.key /etc/iot-gateway/server.key
 install -m 0644 /tmp/server.crt /etc/iot-gateway/server.crt
 runuser -u iot-gateway -- iot-gateway jwt-key new --dir /etc/iot-gateway/jwt >/dev/null

@@ -240,6 +240,8 @@ TEST_CASE(
                  "backend.client_cert: must be set together with backend.client_key"));
   CHECK(mentions(parse("[backend]\nurl = \"ftp://b\"\n"),
                  "backend.url: must start with http:// or https://"));
+}
+
 TEST_CASE("[audit] checkpoint and syslog keys: defaults off, bounds, URL form, tls needs a CA") {
   const auto d = parse("");
   CHECK(d.problems.empty());
