@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "core/encoding.hpp"
+#include "gateway/config/endpoint.hpp"
 #include "gateway/log/log.hpp"
 
 namespace gw::audit {
@@ -38,16 +39,6 @@ struct SslCtxFree {
 struct SslFree {
   void operator()(SSL* s) const { SSL_free(s); }
 };
-
-bool valid_port(std::string_view p) {
-  if (p.empty() || p.size() > 5) return false;
-  unsigned v = 0;
-  for (const char ch : p) {
-    if (ch < '0' || ch > '9') return false;
-    v = v * 10 + static_cast<unsigned>(ch - '0');
-  }
-  return v > 0 && v <= 65535;
-}
 
 bool valid_host(std::string_view h) {
   if (h.empty() || h.size() > 253) return false;
@@ -232,7 +223,7 @@ std::string parse_syslog_url(std::string_view url, SyslogTarget& out) {
       return "an IPv6 address goes in brackets (got '" + std::string(url) + "')";
     }
   }
-  if (!valid_host(host) || !valid_port(port)) {
+  if (!valid_host(host) || !config::valid_port(port)) {
     return "cannot read host and port from '" + std::string(url) + "'";
   }
   out.host = std::string(host);

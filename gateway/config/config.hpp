@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/schema.hpp"
+#include "gateway/config/endpoint.hpp"
 
 namespace gw::config {
 
@@ -117,13 +118,6 @@ struct Config {
   RateLimit rate_limit;
   Audit audit;
 };
-
-// A host and a port split from "host:port" or "[v6]:port"; empty host on failure.
-struct Endpoint {
-  std::string host;
-  std::string port;
-};
-[[nodiscard]] Endpoint split_host_port(std::string_view text);
 
 // RFC 6797 §6.1 as the gateway accepts it: "max-age=N" (N decimal, at most 10 digits),
 // then optionally "; includeSubDomains" and "; preload", each once, names in any case.
