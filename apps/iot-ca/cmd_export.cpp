@@ -74,6 +74,8 @@ void run_export(const app::Common& common, const ExportOptions& o) {
   std::vector<std::string> warnings = expiry_warnings(home, now, window);
   for (auto& w : pki::workflows::root_crl_warnings(home, now, window))
     warnings.push_back(std::move(w));
+  for (auto& w : home.settings().crl_tables_without_ca(home.issuing_names()))
+    warnings.push_back(std::move(w));
   for (const auto& w : warnings) app::note("iot-ca: warning: " + w);
   std::string human = "exported to " + o.out.string() + ":\n";
   for (const auto& f : manifest["files"]) {

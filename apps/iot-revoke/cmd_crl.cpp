@@ -32,7 +32,12 @@ void run_crl(const app::Common& common, const CrlOptions& o) {
   home.require_initialised();
   const std::string name = o.ca.empty() ? home.default_signer_name() : o.ca;
   if (name != "root") pki::ca::require_ca_name(name);
-  const std::int64_t days = o.days > 0 ? o.days : home.settings().crl_days_for(name);
+  const pki::config::Settings settings = home.settings();
+  const std::int64_t days = o.days > 0 ? o.days : settings.crl_days_for(name);
+  if (o.days == 0) {
+    for (const auto& w : settings.crl_tables_without_ca(home.issuing_names()))
+      app::note("iot-revoke: warning: " + w);
+  }
   const bool to_stdout = pki::fs::is_stdio(o.out);
   if (to_stdout && common.json) {
     throw pki::Error(

@@ -236,6 +236,21 @@ std::int64_t Settings::crl_days_for(std::string_view name) const {
   return crl_issuing_days.value_or(crl_days.value_or(kIssuingCrlDays));
 }
 
+std::vector<std::string> Settings::crl_tables_without_ca(
+    const std::vector<std::string>& issuing_names) const {
+  std::vector<std::string> out;
+  for (const auto& [name, days] : crl_days_per_ca) {
+    if (std::find(issuing_names.begin(), issuing_names.end(), name) != issuing_names.end())
+      continue;
+    std::string have;
+    for (const auto& n : issuing_names) have += (have.empty() ? "" : ", ") + n;
+    out.push_back("iot-pki.toml: [crl." + name + "] names no issuing CA of this home (it has: " +
+                  (have.empty() ? "none" : have) + "); its days = " + std::to_string(days) +
+                  " applies only once a CA of that name is installed");
+  }
+  return out;
+}
+
 std::vector<KeyInfo> settings_reference() {
   std::vector<KeyInfo> out = infos(settings_schema());
   std::vector<KeyInfo> crl = crl_table_infos();

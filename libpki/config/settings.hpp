@@ -48,6 +48,10 @@ struct Settings {
 
   // The lifetime of the CRL of CA `name` ("root" or an issuing CA's name), in days.
   [[nodiscard]] std::int64_t crl_days_for(std::string_view name) const;
+  // A warning for each [crl.NAME] that names none of `issuing_names` (a typo, or a CA
+  // not installed yet): such a table changes nothing until a CA of that name exists.
+  [[nodiscard]] std::vector<std::string> crl_tables_without_ca(
+      const std::vector<std::string>& issuing_names) const;
 };
 
 inline constexpr std::int64_t kRootCrlDays = 365;

@@ -118,6 +118,7 @@ pass "the issuing home enrolls a device with its own passphrase (the root's is r
 # --- export without any root key: the root CRL is reused, lifetimes per CA
 expect_exit 0 iot-ca --home "$I" export --out "$T/tr1" --passphrase-file "$T/ipass"
 expect_exit 0 iot-ca --home "$I" export --out "$T/tr2" --passphrase-file "$T/ipass"
+expect_err_contains "[crl.fac2] names no issuing CA of this home (it has: fac1)"
 for d in tr1 tr2; do
   mkdir -p "$T/$d/p"
   csplit -s -z -f "$T/$d/p/c" "$T/$d/crl.pem" '/-----BEGIN X509 CRL-----/' '{*}'

@@ -114,6 +114,17 @@ TEST_CASE(
   CHECK(legacy.crl_days_for("iss1") == 14);
 }
 
+TEST_CASE("a [crl.NAME] table that names no issuing CA of the home is warned about") {
+  const auto s = parse_settings("[crl.issuing]\ndays = 3\n[crl.fac2]\ndays = 30\n", "t.toml");
+  CHECK(s.crl_tables_without_ca({"fac2"}).empty());
+  const auto w = s.crl_tables_without_ca({"fac1", "fab3"});
+  REQUIRE(w.size() == 1);
+  CHECK(w[0] ==
+        "iot-pki.toml: [crl.fac2] names no issuing CA of this home (it has: fac1, fab3); its "
+        "days = 30 applies only once a CA of that name is installed");
+  CHECK(s.crl_tables_without_ca({}).front().find("(it has: none)") != std::string::npos);
+}
+
 TEST_CASE("a wrong [crl.*] table or key is named with its line") {
   CHECK_THROWS_WITH_AS((void)parse_settings("[crl.root]\ndayz = 5\n", "t.toml"),
                        "t.toml:2: crl.root.dayz: unknown key (did you mean 'days'?)", pki::Error);
