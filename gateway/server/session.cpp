@@ -86,6 +86,7 @@ asio::awaitable<bool> Session::handshake() {
                  : ec.message();
   svc_.report(std::move(r));
   pki::clear_ossl_errors();
+  stream_.discard_input();  // the alert, not a reset, is what the client reads
   co_return false;
 }
 

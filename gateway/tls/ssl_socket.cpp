@@ -3,8 +3,11 @@
 
 #include <openssl/err.h>
 
+#include <sys/socket.h>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
+
+#include <array>
 #include <cerrno>
 #include <stdexcept>
 
@@ -29,6 +32,13 @@ SslSocket::SslSocket(asio::ip::tcp::socket socket, SSL_CTX* ctx)
     throw std::runtime_error("cannot attach TLS to the socket");
   }
   SSL_set_accept_state(ssl_);
+  // A write that waits is retried from wbuf_ instead of the thread's scratch buffer.
+  SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+}
+
+char* SslSocket::scratch_buffer() {
+  thread_local const std::unique_ptr<char[]> buf(new char[kRecord]);
+  return buf.get();
 }
 
 SslSocket::~SslSocket() {
@@ -63,11 +73,19 @@ void SslSocket::cancel() {
   socket_.cancel(ignored);
 }
 
+void SslSocket::discard_input() {
+  std::array<char, 4096> sink{};
+  for (int i = 0; i < 16; ++i) {
+    const ssize_t n = ::recv(socket_.native_handle(), sink.data(), sink.size(), MSG_DONTWAIT);
+    if (n <= 0) break;
+  }
+}
+
 void SslSocket::release_buffers() {
   std::string().swap(wbuf_);
 }
 
-SslSocket::Step SslSocket::step(Kind kind, asio::mutable_buffer buf) {
+SslSocket::Step SslSocket::step(Kind kind, asio::mutable_buffer& buf) {
   ERR_clear_error();
   errno = 0;
   int rc = 1;
@@ -98,6 +116,13 @@ SslSocket::Step SslSocket::step(Kind kind, asio::mutable_buffer buf) {
   }
   if (rc == 1) return {Want::none, {}, n};
   const int err = SSL_get_error(ssl_, rc);
+  if (kind == Kind::write && (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) &&
+      buf.data() == scratch_buffer()) {
+    // The write waits: another connection on this thread may use the scratch buffer
+    // meanwhile, so the retry (same bytes, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER) reads a copy.
+    wbuf_.assign(static_cast<const char*>(buf.data()), buf.size());
+    buf = asio::buffer(wbuf_);
+  }
   switch (err) {
     case SSL_ERROR_WANT_READ:
       return {Want::read, {}, 0};

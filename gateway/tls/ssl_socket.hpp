@@ -17,8 +17,8 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
+#include <boost/asio/defer.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 #include <chrono>
@@ -50,6 +50,11 @@ class SslSocket {
   void expires_never();
   // Ends the operation under way (operation_aborted); the deadline stays as it was.
   void cancel();
+  // Reads and drops what the peer already sent (non-blocking, at most 64 KiB). After a
+  // failed handshake the rest of the client's flight is still unread: closing over it
+  // makes the kernel answer with a reset, which can destroy the alert before the client
+  // reads it (OpenSSL reads record by record; asio's engine had read the whole flight).
+  void discard_input();
   // Frees the write-coalescing buffer (between requests).
   void release_buffers();
 
@@ -91,7 +96,7 @@ class SslSocket {
     error_code ec;
     std::size_t bytes = 0;
   };
-  Step step(Kind kind, boost::asio::mutable_buffer buf);
+  Step step(Kind kind, boost::asio::mutable_buffer& buf);
   [[nodiscard]] bool expired() const { return deadline_->expired; }
 
   template <class Buffers>
@@ -104,10 +109,11 @@ class SslSocket {
     return {};
   }
   // One TLS record's worth: the first buffer when it is large enough on its own, else the
-  // sequence's first 16 KiB copied into wbuf_ (Beast hands a response over as many small
-  // buffers; one SSL_write per buffer would send one record each).
+  // sequence's first 16 KiB copied into the thread's scratch buffer (Beast hands a
+  // response over as many small buffers; one SSL_write per buffer would send one record
+  // each). Only a write that has to wait for the socket copies the bytes into wbuf_.
   template <class Buffers>
-  boost::asio::mutable_buffer gather(const Buffers& buffers) {
+  static boost::asio::mutable_buffer gather(const Buffers& buffers) {
     std::size_t count = 0;
     boost::asio::const_buffer first;
     for (auto it = boost::asio::buffer_sequence_begin(buffers);
@@ -119,10 +125,11 @@ class SslSocket {
     if (count <= 1 || first.size() >= kRecord) {
       return {const_cast<void*>(first.data()), std::min(first.size(), kRecord)};
     }
-    wbuf_.resize(kRecord);
-    const std::size_t n = boost::asio::buffer_copy(boost::asio::buffer(wbuf_), buffers);
-    return {wbuf_.data(), n};
+    char* scratch = scratch_buffer();
+    const std::size_t n = boost::asio::buffer_copy(boost::asio::buffer(scratch, kRecord), buffers);
+    return {scratch, n};
   }
+  static char* scratch_buffer();
 
   struct Op;
   template <class Token>
@@ -185,7 +192,9 @@ struct SslSocket::Op {
   void finish(Self& self, const Step& r) {
     result = r;
     state = 2;
-    boost::asio::post(s->socket_.get_executor(), std::move(self));
+    // defer, not post: from the connection's strand it is a continuation, queued on this
+    // thread without waking the other threads (a post woke one per operation).
+    boost::asio::defer(s->socket_.get_executor(), std::move(self));
   }
   static error_code make_timeout() { return timeout_error(); }
 };
