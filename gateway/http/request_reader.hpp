@@ -102,6 +102,10 @@ class RequestReader {
   // Starts the next request with the bytes already buffered (pipelining); returns the
   // new state, which may already be done or refused.
   State next();
+  // Frees the read buffer's memory when it holds no byte (an idle connection keeps none).
+  void release_buffer() {
+    if (buf_.size() == 0) buf_.shrink_to_fit();
+  }
   // Bytes of a following request already read (pipelined input).
   [[nodiscard]] bool buffered() const { return buf_.size() > 0; }
   // Bytes the current request has taken from its budget so far.

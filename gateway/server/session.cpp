@@ -33,7 +33,7 @@ Session::Session(Services& svc, Connections& conns, asio::ip::tcp::socket socket
     : svc_(svc),
       conns_(conns),
       ctx_(std::move(ctx)),
-      stream_(std::move(socket), *ctx_),
+      stream_(std::move(socket), ctx_->native_handle()),
       key_(key_of(remote_ip)),
       ip_(std::move(remote_ip)) {}
 
@@ -59,7 +59,7 @@ void Session::start(std::shared_ptr<Session> s) {
 void Session::drain() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] {
     self->draining_ = true;
-    if (self->idle_) beast::get_lowest_layer(self->stream_).cancel();
+    if (self->idle_) self->stream_.cancel();
   });
 }
 
@@ -67,15 +67,14 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
   (void)self;  // the coroutine frame owns the session
   if (co_await handshake()) co_await serve();
   boost::system::error_code ec;
-  beast::get_lowest_layer(stream_).expires_after(seconds(2));
+  stream_.expires_after(seconds(2));
   co_await stream_.async_shutdown(redirect_error(use_awaitable, ec));
 }
 
 asio::awaitable<bool> Session::handshake() {
   boost::system::error_code ec;
-  beast::get_lowest_layer(stream_).expires_after(svc_.cfg.server.handshake_timeout);
-  co_await stream_.async_handshake(asio::ssl::stream_base::server,
-                                   redirect_error(use_awaitable, ec));
+  stream_.expires_after(svc_.cfg.server.handshake_timeout);
+  co_await stream_.async_handshake(redirect_error(use_awaitable, ec));
   svc_.metrics.count_handshake(!ec);
   if (!ec) co_return true;
   audit::Record r;
@@ -87,17 +86,27 @@ asio::awaitable<bool> Session::handshake() {
                  : ec.message();
   svc_.report(std::move(r));
   pki::clear_ossl_errors();
+  stream_.discard_input();  // the alert, not a reset, is what the client reads
   co_return false;
 }
 
 asio::awaitable<bool> Session::read_request(http::RequestReader& reader, bool first) {
   const auto& cfg = svc_.cfg.server;
-  auto& tcp = beast::get_lowest_layer(stream_);
+  auto& tcp = stream_;
   // Between requests the connection may sit idle for idle_timeout; once the next request
   // starts, its header must arrive within header_timeout (slow loris), then the rest
   // within read_timeout.
   idle_ = !first && !reader.buffered();
   tcp.expires_after(idle_ ? cfg.idle_timeout : cfg.header_timeout);
+  if (idle_) {
+    // Idle: no read buffer while waiting (the reader's and OpenSSL's are released; the
+    // read below takes one only once bytes arrived).
+    reader.release_buffer();
+    stream_.release_buffers();
+    boost::system::error_code ec;
+    co_await stream_.async_wait_readable(redirect_error(use_awaitable, ec));
+    if (ec) co_return false;
+  }
   bool body_clock = false;
   while (reader.state() == http::RequestReader::State::need_more) {
     boost::system::error_code ec;
@@ -122,8 +131,7 @@ asio::awaitable<void> Session::linger() {
   // RFC 9112 §9.6: closing with unread input makes the kernel answer with a reset, which
   // can destroy the response before the client reads it. Read and discard for a bounded
   // time and byte count first (nginx's lingering_close), then close.
-  auto& tcp = beast::get_lowest_layer(stream_);
-  tcp.expires_after(kLingerTime);
+  stream_.expires_after(kLingerTime);
   std::string sink(http::kReadSize, '\0');
   for (std::uint64_t total = 0; total < kLingerBytes;) {
     boost::system::error_code ec;
@@ -187,8 +195,7 @@ asio::awaitable<void> Session::serve() {
     }
     keep = keep && !draining_ && !svc_.draining.load() && !banned();
     http::finish(res, {version, is_head, keep, cfg.hsts});
-    auto& tcp = beast::get_lowest_layer(stream_);
-    tcp.expires_after(cfg.write_timeout);
+    stream_.expires_after(cfg.write_timeout);
     boost::system::error_code ec;
     co_await bhttp::async_write(stream_, res, redirect_error(use_awaitable, ec));
     if (ec) break;

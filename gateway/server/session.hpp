@@ -6,8 +6,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -16,6 +14,7 @@
 #include "gateway/limits/client_key.hpp"
 #include "gateway/server/connections.hpp"
 #include "gateway/server/services.hpp"
+#include "gateway/tls/ssl_socket.hpp"
 
 namespace gw::server {
 
@@ -53,7 +52,7 @@ class Session : public Drainable, public std::enable_shared_from_this<Session> {
   Services& svc_;
   Connections& conns_;
   std::shared_ptr<boost::asio::ssl::context> ctx_;  // outlives stream_ (declared first)
-  boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+  tls::SslSocket stream_;
   limits::ClientKey key_;  // the ban list's key: the address, or its IPv6 /64
   std::string ip_;
   std::uint64_t id_ = 0;

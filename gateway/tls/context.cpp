@@ -107,6 +107,9 @@ std::shared_ptr<ssl::context> make_server_context(const std::filesystem::path& c
   // built the configured chain is sent as it is.
   if (SSL_CTX_build_cert_chain(raw, SSL_BUILD_CHAIN_FLAG_NO_ROOT) != 1) pki::clear_ossl_errors();
   SSL_CTX_set_mode(raw, SSL_MODE_NO_AUTO_CHAIN);
+  // Record buffers (two of ~17 KiB) are freed whenever they are empty, so an idle
+  // connection holds none (tls/ssl_socket.hpp drives OpenSSL on the socket directly).
+  SSL_CTX_set_mode(raw, SSL_MODE_RELEASE_BUFFERS);
   // Client chains: verified once per leaf and trust bundle (tls/chain_cache.hpp).
   SSL_CTX_set_cert_verify_callback(
       raw, verify_client_chain,

@@ -17,6 +17,7 @@
 # Exits non-zero when a scenario produced no figure; the values are not judged.
 # BENCH_BEFORE_BIN=DIR: also runs DIR/iot-gateway (an older build, e.g. the baseline) as a
 # third server "before", with the same files, in the same rounds: before/after ratios.
+# BENCH_SCENARIOS="idle": only these scenarios (default "login api idle").
 # BENCH_PROFILE=DIR: perf record -g of each server during its first login and api run
 # (DIR/<server>-<scenario>.data; read with perf report -i).
 set -euo pipefail
@@ -42,6 +43,8 @@ else
   LOGIN_S=${BENCH_LOGIN_S:-8} API_S=${BENCH_API_S:-8} IDLE_N=${BENCH_IDLE_N:-2000}
 fi
 PY=/usr/bin/python3
+SCENARIOS=${BENCH_SCENARIOS:-login api idle}
+export SCENARIOS
 command -v nginx >/dev/null || { echo "nginx is not installed (scripts/install-deps.sh)" >&2; exit 1; }
 
 if [ -z "${IOTPKI_BIN:-}" ]; then
@@ -246,7 +249,7 @@ PYEOF
 
 for r in $(seq 1 "$ROUNDS"); do
   echo "== round $r of $ROUNDS"
-  for scenario in login api idle; do
+  for scenario in $SCENARIOS; do
     # Idle RSS only in the first round: the allocator keeps what the closed connections
     # freed, so a second round would measure reuse (a few KB), not the cost.
     if [ "$scenario" = idle ] && [ "$r" -gt 1 ]; then continue; fi
@@ -289,7 +292,7 @@ def med(xs):
     return statistics.median(xs) if xs else None
 servers = [x for x in ("gateway", "before", "nginx") if any(r["server"] == x for r in rows)]
 summary = {}
-for sc in ("login", "api", "idle"):
+for sc in [x for x in ("login", "api", "idle") if x in os.environ["SCENARIOS"].split()]:
     s = {}
     for srv in servers:
         rs = [r for r in rows if r["scenario"] == sc and r["server"] == srv]
@@ -337,7 +340,7 @@ for sc, s in summary.items():
         print(f"{sc:<8} {srv:<8} {val:>17} {f(ratio, '{:.2f}'):>15} {f(g['p50_us']):>8} {f(g['p99_us']):>8} {f(g['cpu_us_per_req']):>11} {f(cpur, '{:.2f}'):>13}")
     print(f"{'':<8} goal: {goals[sc]}")
 for srv in servers[:-1]:
-    if "cpu_vs_floor" in summary["login"][srv]:
+    if "cpu_vs_floor" in summary.get("login", {}).get(srv, {}):
         print(f"login: {srv} CPU per login = {summary['login'][srv]['cpu_vs_floor']:.2f}x the public-key floor (goal <= 2.0)")
 if out:
     json.dump(doc, open(out, "w"), indent=1)
