@@ -15,7 +15,9 @@
 gw_pki
 gw_device dev-1
 gw_device op-1 admin
-GW_FAILURES=3 GW_TOKEN_RATE=1 GW_TOKEN_BURST=6 gw_config
+# A slow refill (one token per 100 s): the 7th request below is refused however long
+# the six before it take on a loaded machine (at 1/s, six took over a second under load).
+GW_FAILURES=3 GW_TOKEN_RATE=0.01 GW_TOKEN_BURST=6 gw_config
 sed -i '/^\[rate_limit\]/a never_ban = ["127.0.0.40/32"]' "$GW/gateway.toml"
 gw_start_backend
 gw_start
