@@ -17,4 +17,5 @@ void add_list_commands(CLI::App& cli, app::Common& common);  // list, show
 void add_export_command(CLI::App& cli, app::Common& common);
 void add_publisher_command(CLI::App& cli, app::Common& common);
 void add_journal_command(CLI::App& cli, app::Common& common);
+void add_log_command(CLI::App& cli, app::Common& common);      // log proof|consistency|verify
 void add_backup_commands(CLI::App& cli, app::Common& common);  // backup, restore

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
                     add_export_command(cli, common);
                     add_publisher_command(cli, common);
                     add_journal_command(cli, common);
+                    add_log_command(cli, common);
                     add_backup_commands(cli, common);
                   });
 }

@@ -70,6 +70,22 @@ struct JournalRecord {
   std::string hash;
 };
 
+// The issuance transparency log (translog/merkle.hpp): one leaf per certificate, in
+// issuance order, appended by insert_cert in its own transaction.
+struct LogLeaf {
+  std::int64_t index = 0;  // 0-based
+  std::string serial;
+  std::string hash;                // 32 bytes: SHA-256(0x00 ‖ DER)
+  std::optional<std::string> pem;  // the certs row's, when asked for (nullopt: no row)
+};
+
+// A tree head `iot-ca export` published.
+struct LogHead {
+  std::int64_t tree_size = 0;
+  std::string root;  // 32 bytes
+  std::int64_t exported_at = 0;
+};
+
 // Every failure is a pki::Error with the exit code of SPEC §4: busy past the timeout →
 // temp (75), I/O, full disk, read-only → io (74), a damaged registry → data (65),
 // anything else → internal (70). Each backend maps its own errors to these once.
@@ -94,7 +110,9 @@ class Store {
     return std::move(*out);
   }
 
-  // Certificates. insert_cert: Error(internal) for a serial that exists.
+  // Certificates. insert_cert: Error(internal) for a serial that exists; it also
+  // appends the certificate's log leaf (the DER of rec.pem's CERTIFICATE block;
+  // Error(internal) when there is none), so no path issues a certificate unlogged.
   virtual void insert_cert(const CertRecord& rec) = 0;
   [[nodiscard]] virtual std::optional<CertRecord> find_cert(std::string_view serial) = 0;
   // Ordered by issue time, then serial.
@@ -149,6 +167,17 @@ class Store {
   // The records after `seq` with `action`, in seq order, until `fn` returns false.
   virtual void for_each_journal_after(std::int64_t seq, std::string_view action,
                                       const std::function<bool(const JournalRecord&)>& fn) = 0;
+
+  // The issuance log, read-only (insert_cert appends). Leaves in index order, with the
+  // certs row's PEM when `with_pem`, until `fn` returns false.
+  [[nodiscard]] virtual std::int64_t log_size() = 0;
+  virtual void for_each_log_leaf(bool with_pem, const std::function<bool(const LogLeaf&)>& fn) = 0;
+  [[nodiscard]] virtual std::optional<LogLeaf> find_log_leaf(std::string_view serial) = 0;
+  // How many certificates have no leaf (0 unless the registry was edited).
+  [[nodiscard]] virtual std::int64_t unlogged_cert_count() = 0;
+  // The exported heads, oldest first; insert_log_head runs inside transaction().
+  [[nodiscard]] virtual std::vector<LogHead> log_heads() = 0;
+  virtual void insert_log_head(const LogHead& head) = 0;
 
   // A consistent copy of the whole registry into `file` (a new file), taken while other
   // processes keep using it; the copy opens with this backend's open.

@@ -12,6 +12,7 @@
 #include "journal/journal.hpp"
 #include "trustsign/publisher.hpp"
 #include "workflows/publish_der.hpp"
+#include "workflows/publish_log.hpp"
 #include "workflows/publisher.hpp"
 #include "workflows/root_crl.hpp"
 #include "x509/names.hpp"
@@ -130,13 +131,17 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
   std::vector<const x509::Signer*> signers;
   for (const auto& ca : cas) signers.push_back(&ca);
   store::JournalRecord head;  // the export's own record: the journal head it vouches for
+  LogExport log;              // the issuance log's head (publish_log.hpp), same transaction
   std::vector<crl::IssuedCrl> crls = issue_committed(
       home, signers, now, [&](std::string_view name) { return settings.crl_days_for(name); },
       [&](store::Store& db, const std::vector<crl::IssuedCrl>& issued) {
         nlohmann::json numbers = nlohmann::json::object();
         if (root_plan.reuse) numbers["root"] = root_plan.reuse->number;
         for (const auto& c : issued) numbers[c.ca] = c.number;
-        head = journal::append(db, "export", {{"out", out_dir.string()}, {"crl_numbers", numbers}});
+        log = record_log_head(db, now);
+        head = journal::append(
+            db, "export",
+            {{"out", out_dir.string()}, {"crl_numbers", numbers}, {"log", log_summary(log)}});
       });
   if (root_plan.reuse) {
     crls.insert(crls.begin(), std::move(*root_plan.reuse));
@@ -175,14 +180,23 @@ nlohmann::json export_trust(const ca::Home& home, const keys::PassphraseSource& 
       {"cas", ca_docs},
   };
   for (const auto& f : der_files) manifest["files"].push_back(f);
+  const std::string log_head = log_head_text(log, now);
+  const std::string log_signature = trustsign::sign_detached(publisher, log_head);
+  manifest["files"].push_back(file_entry(kLogHeadName, log_head));
+  manifest["files"].push_back(file_entry(kLogLeavesName, log.leaves));
+  manifest["log"] = log_summary(log);
 
   const std::string manifest_text = manifest.dump(2) + "\n";
   const std::string signature = trustsign::sign_detached(publisher, manifest_text);
 
-  for (const auto name : {kBundleName, kCrlName, kManifestName, kSignatureName})
+  for (const auto name : {kBundleName, kCrlName, kLogLeavesName, kLogHeadName,
+                          kLogHeadSignatureName, kManifestName, kSignatureName})
     fs::remove_stale_temps(out_dir, name);
   write_public(out_dir, kBundleName, bundle);
   write_public(out_dir, kCrlName, crl_pem);
+  write_public(out_dir, kLogLeavesName, log.leaves);
+  write_public(out_dir, kLogHeadName, log_head);
+  write_public(out_dir, kLogHeadSignatureName, log_signature);
   write_public(out_dir, kManifestName, manifest_text);
   write_public(out_dir, kSignatureName, signature);
   return manifest;

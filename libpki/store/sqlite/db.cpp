@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "store/sqlite/db.hpp"
 
+#include "core/encoding.hpp"
+#include "translog/merkle.hpp"
+
 namespace pki::store::sqlite {
 
 std::string library_version() {
@@ -52,6 +55,12 @@ Stmt& Stmt::bind(int i, std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::bind_blob(int i, std::string_view v) {
+  check(
+      ::sqlite3_bind_blob(stmt_.get(), i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  return *this;
+}
+
 Stmt& Stmt::bind(int i, std::int64_t v) {
   check(::sqlite3_bind_int64(stmt_.get(), i, v));
   return *this;
@@ -78,6 +87,13 @@ std::string Stmt::text(int col) const {
   const auto* p = ::sqlite3_column_text(stmt_.get(), col);
   const int n = ::sqlite3_column_bytes(stmt_.get(), col);
   return p != nullptr ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+                      : std::string();
+}
+
+std::string Stmt::blob(int col) const {
+  const void* p = ::sqlite3_column_blob(stmt_.get(), col);
+  const int n = ::sqlite3_column_bytes(stmt_.get(), col);
+  return p != nullptr ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n))
                       : std::string();
 }
 
@@ -116,6 +132,16 @@ WriteTxn::~WriteTxn() {
 void WriteTxn::commit() {
   Stmt(db_, "COMMIT").step();
   db_ = nullptr;
+}
+
+std::string log_leaf_of_pem(std::string_view pem, std::string_view serial) {
+  const auto der = translog::pem_certificate_der(pem);
+  if (!der) {
+    throw Error(Exit::internal, "registry: certificate " + std::string(serial) +
+                                    " has no PEM CERTIFICATE block to log (a bug in iot-pki)");
+  }
+  const translog::Hash h = translog::leaf_hash(as_bytes(*der));
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
 }
 
 }  // namespace pki::store::sqlite

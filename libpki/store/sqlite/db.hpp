@@ -33,6 +33,7 @@ class Stmt {
   Stmt& bind(int i, std::int64_t v);
   Stmt& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
   Stmt& bind_null(int i);
+  Stmt& bind_blob(int i, std::string_view v);
   Stmt& bind_opt(int i, const std::optional<std::string>& v) {
     return v ? bind(i, std::string_view(*v)) : bind_null(i);
   }
@@ -44,6 +45,7 @@ class Stmt {
   void reset();
 
   [[nodiscard]] std::string text(int col) const;
+  [[nodiscard]] std::string blob(int col) const;
   [[nodiscard]] std::optional<std::string> text_or_null(int col) const;
   [[nodiscard]] std::int64_t int64(int col) const;
   [[nodiscard]] std::optional<std::int64_t> int64_or_null(int col) const;
@@ -54,6 +56,13 @@ class Stmt {
   sqlite3* db_;
   SqliteStmtPtr stmt_;
 };
+
+// The log leaf of a certificate PEM (translog::leaf_hash of its DER), 32 bytes;
+// Error(internal) when the PEM holds no CERTIFICATE block.
+[[nodiscard]] std::string log_leaf_of_pem(std::string_view pem, std::string_view serial);
+
+// Appends the log leaf of certificate `serial` (insert_cert, and the v3 back-fill).
+void append_log_leaf(sqlite3* db, std::string_view serial, std::string_view pem);
 
 // Executes SQL that returns no rows (possibly several statements).
 void exec(sqlite3* db, std::string_view sql);
@@ -79,7 +88,7 @@ class WriteTxn {
 [[nodiscard]] int schema_version(sqlite3* db);
 // Current schema version. Older files are migrated forward in one transaction when
 // opened; a newer file is refused.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // sqlite3_libversion(): the library the process runs with.
 [[nodiscard]] std::string library_version();

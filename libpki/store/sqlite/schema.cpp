@@ -64,7 +64,30 @@ CREATE TABLE journal (
 DROP INDEX certs_revoked;
 CREATE INDEX certs_revoked ON certs(issuer, serial, revoked_at, reason) WHERE revoked_at IS NOT NULL;
 )sql",
+    // v3: the issuance transparency log (translog/merkle.hpp). A leaf per certificate,
+    // appended with its certs row; the certificates already there are back-filled after
+    // this runs (backfill_log below), in issued_at, serial order. log_heads: each tree
+    // head `iot-ca export` published.
+    R"sql(
+CREATE TABLE log_leaves (
+  idx        INTEGER PRIMARY KEY,    -- 0-based, dense, issuance order
+  serial     TEXT NOT NULL UNIQUE,  -- certs.serial (no foreign key: a deleted row must show)
+  leaf_hash  BLOB NOT NULL CHECK (length(leaf_hash) = 32)  -- SHA-256(0x00 || DER)
+) STRICT;
+CREATE TABLE log_heads (
+  seq          INTEGER PRIMARY KEY,
+  tree_size    INTEGER NOT NULL,
+  root_hash    BLOB NOT NULL CHECK (length(root_hash) = 32),
+  exported_at  INTEGER NOT NULL
+) STRICT;
+)sql",
 };
+
+// The certificates a registry older than v3 holds become the log's first leaves.
+void backfill_log(sqlite3* db) {
+  Stmt q(db, "SELECT serial, pem FROM certs ORDER BY issued_at, serial");
+  while (q.step()) append_log_leaf(db, q.text(0), q.text(1));
+}
 
 void configure(sqlite3* db) {
   // FULL: a committed issuance survives power loss; WAL keeps readers unblocked.
@@ -88,7 +111,10 @@ void migrate(sqlite3* db, const std::string& where) {
                                   std::to_string(kSchemaVersion) + "); upgrade iot-pki");
   }
   if (version == kSchemaVersion) return;  // the destructor rolls back the empty txn
-  for (int v = version; v < kSchemaVersion; ++v) exec(db, kMigrations[static_cast<std::size_t>(v)]);
+  for (int v = version; v < kSchemaVersion; ++v) {
+    exec(db, kMigrations[static_cast<std::size_t>(v)]);
+    if (v == 2) backfill_log(db);
+  }
   exec(db, "PRAGMA user_version=" + std::to_string(kSchemaVersion));
   txn.commit();
 }

@@ -47,6 +47,16 @@ JournalRecord journal_row(const Stmt& q) {
 
 }  // namespace
 
+// The issuance log. Indexes are dense from 0; the next is one past the largest.
+void append_log_leaf(sqlite3* db, std::string_view serial, std::string_view pem) {
+  Stmt(db,
+       "INSERT INTO log_leaves(idx, serial, leaf_hash)"
+       " VALUES((SELECT coalesce(max(idx) + 1, 0) FROM log_leaves), ?1, ?2)")
+      .bind(1, serial)
+      .bind_blob(2, log_leaf_of_pem(pem, serial))
+      .step();
+}
+
 std::unique_ptr<Store> open(const std::filesystem::path& path, bool create) {
   return std::make_unique<SqliteStore>(open_db(path, create));
 }
@@ -93,6 +103,7 @@ void SqliteStore::insert_cert(const CertRecord& r) {
       .bind_opt(10, r.revoked_at)
       .bind_opt(11, r.reason)
       .step();
+  append_log_leaf(db_.get(), r.serial, r.pem);
 }
 
 std::optional<CertRecord> SqliteStore::find_cert(std::string_view serial) {
@@ -352,6 +363,59 @@ void SqliteStore::for_each_journal_after(std::int64_t seq, std::string_view acti
 // Backup: SQLite's online backup API reads a consistent snapshot page by page while
 // other connections go on writing (never a file copy of a live WAL database). The copy
 // is switched to a rollback journal so it is one self-contained file.
+// The issuance log.
+
+std::int64_t SqliteStore::log_size() {
+  Stmt q(db_.get(), "SELECT count(*) FROM log_leaves");
+  q.step();
+  return q.int64(0);
+}
+
+void SqliteStore::for_each_log_leaf(bool with_pem, const std::function<bool(const LogLeaf&)>& fn) {
+  Stmt q(db_.get(), with_pem ? "SELECT l.idx, l.serial, l.leaf_hash, c.pem FROM log_leaves l"
+                               " LEFT JOIN certs c ON c.serial = l.serial ORDER BY l.idx"
+                             : "SELECT idx, serial, leaf_hash, NULL FROM log_leaves ORDER BY idx");
+  LogLeaf leaf;
+  while (q.step()) {
+    leaf.index = q.int64(0);
+    leaf.serial = q.text(1);
+    leaf.hash = q.blob(2);
+    leaf.pem = q.text_or_null(3);
+    if (!fn(leaf)) return;
+  }
+}
+
+std::optional<LogLeaf> SqliteStore::find_log_leaf(std::string_view serial) {
+  Stmt q(db_.get(), "SELECT idx, serial, leaf_hash FROM log_leaves WHERE serial = ?1");
+  q.bind(1, serial);
+  if (!q.step()) return std::nullopt;
+  return LogLeaf{q.int64(0), q.text(1), q.blob(2), std::nullopt};
+}
+
+std::int64_t SqliteStore::unlogged_cert_count() {
+  Stmt q(db_.get(),
+         "SELECT count(*) FROM certs WHERE NOT EXISTS"
+         " (SELECT 1 FROM log_leaves l WHERE l.serial = certs.serial)");
+  q.step();
+  return q.int64(0);
+}
+
+std::vector<LogHead> SqliteStore::log_heads() {
+  Stmt q(db_.get(), "SELECT tree_size, root_hash, exported_at FROM log_heads ORDER BY seq");
+  std::vector<LogHead> out;
+  while (q.step()) out.push_back(LogHead{q.int64(0), q.blob(1), q.int64(2)});
+  return out;
+}
+
+void SqliteStore::insert_log_head(const LogHead& h) {
+  require_transaction("insert_log_head");
+  Stmt(db_.get(), "INSERT INTO log_heads(tree_size, root_hash, exported_at) VALUES(?1, ?2, ?3)")
+      .bind(1, h.tree_size)
+      .bind_blob(2, h.root)
+      .bind(3, h.exported_at)
+      .step();
+}
+
 void SqliteStore::backup_to(const std::filesystem::path& file) {
   std::error_code ec;
   if (std::filesystem::exists(file, ec)) {

@@ -50,6 +50,13 @@ class SqliteStore final : public Store {
   void for_each_journal_after(std::int64_t seq, std::string_view action,
                               const std::function<bool(const JournalRecord&)>& fn) override;
 
+  std::int64_t log_size() override;
+  void for_each_log_leaf(bool with_pem, const std::function<bool(const LogLeaf&)>& fn) override;
+  std::optional<LogLeaf> find_log_leaf(std::string_view serial) override;
+  std::int64_t unlogged_cert_count() override;
+  std::vector<LogHead> log_heads() override;
+  void insert_log_head(const LogHead& head) override;
+
   void backup_to(const std::filesystem::path& file) override;
 
  private:

@@ -32,7 +32,7 @@ inline pki::store::CertRecord synthetic(const std::string& serial, const std::st
   r.not_before = 1000;
   r.not_after = not_after;
   r.issued_at = 1000;
-  r.pem = "-";
+  r.pem = test::fake_cert_pem();
   return r;
 }
 

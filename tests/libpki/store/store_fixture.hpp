@@ -30,4 +30,13 @@ inline std::int64_t sql_count(pki::store::sqlite::SqliteStore& s, const std::str
   return q.int64(0);
 }
 
+// A PEM CERTIFICATE block of `bytes` bytes (not a certificate: the store logs the DER
+// of a record's PEM without parsing it), for rows that only need a well-formed one.
+inline std::string fake_cert_pem(std::size_t bytes = 3, char fill = 'A') {
+  std::string b64(((bytes + 2) / 3) * 4, fill);
+  std::string out = "-----BEGIN CERTIFICATE-----\n";
+  for (std::size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
+  return out + "-----END CERTIFICATE-----\n";
+}
+
 }  // namespace test

@@ -26,7 +26,7 @@ pki::store::CertRecord cert(const std::string& serial, const std::string& device
   r.not_before = 1000;
   r.not_after = 5000;
   r.issued_at = 1000;
-  r.pem = "-";
+  r.pem = test::fake_cert_pem();
   return r;
 }
 
@@ -205,7 +205,7 @@ TEST_CASE("a full registry fails with 74 and the transaction leaves nothing behi
           s->transaction([&] {
             for (int i = 0; i < 200; ++i) {
               auto r = cert("S" + std::to_string(i));
-              r.pem = std::string(4000, 'x');
+              r.pem = test::fake_cert_pem(3000, 'x');
               s->insert_cert(r);
             }
           });
@@ -239,7 +239,7 @@ TEST_CASE("a file that is not a registry, or a damaged one, is refused with 65")
     s->transaction([&] {
       for (int i = 0; i < 50; ++i) {
         auto r = cert("S" + std::to_string(i));
-        r.pem = std::string(2000, 'p');
+        r.pem = test::fake_cert_pem(1500, 'p');
         s->insert_cert(r);
       }
     });

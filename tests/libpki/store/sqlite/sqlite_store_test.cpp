@@ -3,10 +3,16 @@
 // and what raw edits of the file do to the journal.
 #include <doctest/doctest.h>
 
+#include <stdexcept>
+#include <tuple>
+#include <vector>
+
 #include "ca/issue.hpp"
+#include "core/encoding.hpp"
 #include "core/error.hpp"
 #include "journal/journal.hpp"
 #include "store/store_fixture.hpp"
+#include "translog/merkle.hpp"
 
 namespace sq = pki::store::sqlite;
 
@@ -31,11 +37,75 @@ TEST_CASE("a version 1 registry is migrated forward to the covering revocation i
         *reg,
         "DROP INDEX certs_revoked;"
         "CREATE INDEX certs_revoked ON certs(issuer, serial) WHERE revoked_at IS NOT NULL;"
+        "DROP TABLE log_leaves; DROP TABLE log_heads;"
         "PRAGMA user_version=1;");
   }
   const auto reg = test::open_sqlite(dir.path / "r.db", false);
-  CHECK(sq::schema_version(reg->handle()) == 2);
+  CHECK(sq::schema_version(reg->handle()) == sq::kSchemaVersion);
   CHECK(test::sql_count(*reg, "SELECT count(*) FROM pragma_index_info('certs_revoked')") == 4);
+}
+
+TEST_CASE("a version 2 registry's certificates become the log's first leaves, in issue order") {
+  const test::ScratchDir dir("reglog");
+  const auto pem_of = [](char c) { return test::fake_cert_pem(30, c); };
+  {
+    const auto reg = test::open_sqlite(dir.path / "r.db");
+    test::sql_exec(*reg, "DROP TABLE log_leaves; DROP TABLE log_heads; PRAGMA user_version=2;");
+    // Issued at 300, 100, 100: the log orders them by issued_at, then serial.
+    for (const auto& [serial, at, c] :
+         {std::tuple{"0C", 300, 'C'}, std::tuple{"0B", 100, 'B'}, std::tuple{"0A", 100, 'A'}}) {
+      test::sql_exec(*reg,
+                     "INSERT INTO certs(serial, profile, issuer, subject, not_before, "
+                     "not_after, issued_at, pem) VALUES('" +
+                         std::string(serial) + "', 'device', 'root', 'CN=x', 0, 1, " +
+                         std::to_string(at) + ", '" + pem_of(c) + "')");
+    }
+  }
+  const auto reg = test::open_sqlite(dir.path / "r.db", false);
+  CHECK(sq::schema_version(reg->handle()) == sq::kSchemaVersion);
+  std::vector<std::string> order;
+  reg->for_each_log_leaf(true, [&](const pki::store::LogLeaf& leaf) {
+    order.push_back(leaf.serial);
+    const auto der = pki::translog::pem_certificate_der(*leaf.pem);
+    CHECK(leaf.hash == sq::log_leaf_of_pem(*leaf.pem, leaf.serial));
+    CHECK(der.has_value());
+    return true;
+  });
+  CHECK(order == std::vector<std::string>{"0A", "0B", "0C"});
+  CHECK(reg->unlogged_cert_count() == 0);
+}
+
+TEST_CASE("a certificate's log leaf commits with its row, and rolls back with it") {
+  const test::ScratchDir dir("regleaf");
+  const auto reg = test::open_sqlite(dir.path / "r.db");
+  pki::store::CertRecord r;
+  r.serial = "01";
+  r.profile = "device";
+  r.issuer = "root";
+  r.subject = "CN=d";
+  r.pem = test::fake_cert_pem(33);
+  CHECK_THROWS(reg->transaction([&] {
+    reg->insert_cert(r);
+    CHECK(reg->log_size() == 1);
+    throw std::runtime_error("abort");
+  }));
+  CHECK(reg->log_size() == 0);
+  reg->transaction([&] { reg->insert_cert(r); });
+  r.serial = "02";
+  reg->transaction([&] { reg->insert_cert(r); });
+  CHECK(reg->log_size() == 2);
+  const auto leaf = reg->find_log_leaf("02");
+  REQUIRE(leaf.has_value());
+  CHECK(leaf->index == 1);
+  const auto der = pki::translog::pem_certificate_der(r.pem);
+  const auto h = pki::translog::leaf_hash(pki::as_bytes(*der));
+  CHECK(leaf->hash == std::string(reinterpret_cast<const char*>(h.data()), 32));
+  // A PEM without a certificate block is refused, and nothing is inserted.
+  r.serial = "03";
+  r.pem = "-";
+  CHECK_THROWS_AS(reg->transaction([&] { reg->insert_cert(r); }), pki::Error);
+  CHECK_FALSE(reg->find_cert("03").has_value());
+  CHECK(reg->log_size() == 2);
 }
 
 TEST_CASE("a registry from a newer version is refused, a missing one is not created") {
