@@ -46,8 +46,8 @@ struct TrustFiles {
   std::string_view signature;  // DER
   // log-head.json and log-leaves.bin beside manifest.json, when both exist.
   bool has_log = false;
-  std::string_view log_head;
-  std::string_view log_leaves;  // 32 bytes per leaf
+  std::string_view log_head{};
+  std::string_view log_leaves{};  // 32 bytes per leaf
 };
 
 struct TrustPolicy {
