@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "commands.hpp"
 #include "core/clock.hpp"
@@ -22,7 +23,8 @@ Problem at(const gw::config::Parsed& parsed, const std::string& key, std::string
 }
 
 // Loads what the gateway would load at start, collecting problems instead of stopping.
-std::vector<Problem> check_material(const gw::config::Parsed& parsed) {
+std::vector<Problem> check_material(const gw::config::Parsed& parsed,
+                                    std::optional<gw::revocation::LogHead>* log) {
   const gw::config::Config& c = parsed.config;
   std::vector<Problem> problems;
   gw::revocation::TrustSet trust;
@@ -31,9 +33,11 @@ std::vector<Problem> check_material(const gw::config::Parsed& parsed) {
     const gw::revocation::Seen seen = gw::revocation::read_seen(c.trust.state_dir);
     const auto files =
         gw::revocation::read_trust_files(c.trust.bundle, c.trust.crl, c.trust.require_manifest);
-    auto v = gw::revocation::verify_trust(files.view(), {c.trust.pins, c.trust.require_manifest},
-                                          seen, nullptr, pki::now_unix());
+    auto v = gw::revocation::verify_trust(
+        files.view(), {c.trust.pins, c.trust.require_manifest, c.trust.require_logged}, seen,
+        nullptr, pki::now_unix());
     if (!v.ok) throw pki::Error(pki::Exit::data, v.reason);
+    if (v.has_log) *log = v.log_head;
     trust = std::move(v.set);
   } catch (const pki::Error& e) {
     // The message names the key: "trust.bundle: …", "trust.crl: …", "trust.pins: …",
@@ -42,6 +46,13 @@ std::vector<Problem> check_material(const gw::config::Parsed& parsed) {
     std::string key = "trust.bundle";
     for (const char* k : {"trust.crl", "trust.pins", "trust.manifest", "trust.state_dir"}) {
       if (what.rfind(std::string(k) + ":", 0) == 0) key = k;
+    }
+    if (what.rfind("log: ", 0) == 0) {  // the transparency log (revocation/log_set)
+      problems.push_back(
+          at(parsed, c.trust.require_logged ? "trust.require_logged" : "trust.require_manifest",
+             what));
+      pki::config::sort_by_line(problems);
+      return problems;
     }
     if (key == "trust.manifest") key = "trust.require_manifest";
     const std::string prefix = what.substr(0, what.find(": ") + 2);
@@ -90,7 +101,8 @@ void define_check_config(CLI::App& cli, app::Common& common) {
       pki::config::sort_by_line(problems);
     }
     // Deeper checks (chains, CRL signatures, the TLS context) only on sound material.
-    if (problems.empty()) problems = check_material(parsed);
+    std::optional<gw::revocation::LogHead> log;
+    if (problems.empty()) problems = check_material(parsed, &log);
     nlohmann::json list = nlohmann::json::array();
     std::string human;
     for (const auto& p : problems) {
@@ -102,6 +114,16 @@ void define_check_config(CLI::App& cli, app::Common& common) {
     if (problems.empty()) human = config->string() + ": OK";
     nlohmann::json doc = {
         {"config", config->string()}, {"ok", problems.empty()}, {"problems", list}};
+    // The transparency log the trust set carries (issue 12), when it has one.
+    if (log) {
+      doc["log"] = {{"tree_size", log->tree_size},
+                    {"root_hash", log->root_hash},
+                    {"timestamp", log->timestamp}};
+      if (problems.empty()) {
+        human += "\ntransparency log: " + std::to_string(log->tree_size) +
+                 " certificate(s), root " + log->root_hash + ", " + log->timestamp;
+      }
+    }
     app::emit(common, doc, human);
     if (!problems.empty()) {
       throw pki::Error(pki::Exit::config, std::to_string(problems.size()) + " problem(s) found");

@@ -48,6 +48,8 @@ enum class Event : std::uint8_t {
   audit_checkpoint,
   audit_forward_lost,
   trust_rejected,
+  cert_not_logged,
+  log_inconsistent,
   count_  // not an event: the number of rows kEvents must have
 };
 
@@ -114,6 +116,12 @@ inline constexpr std::array<EventInfo, static_cast<std::size_t>(Event::count_)> 
     // file hash, the manifest sequence or a CRL Number going backwards. The last good
     // set stays; at start the gateway does not start.
     {Event::trust_rejected, "TRUST_REJECTED", Outcome::failure, Ban::no, Client::none},
+    // trust.require_logged: a client certificate that chains to the bundle but is not in
+    // the exported transparency log (minted outside iot-ca, e.g. with a stolen CA key).
+    {Event::cert_not_logged, "CERT_NOT_LOGGED", Outcome::failure, Ban::counts, Client::named},
+    // A new log head that does not extend the last accepted one (shrunk, or its history
+    // rewritten): the new trust set is refused and the last good one stays.
+    {Event::log_inconsistent, "LOG_INCONSISTENT", Outcome::failure, Ban::no, Client::none},
 }};
 
 [[nodiscard]] constexpr const EventInfo& info(Event e) {

@@ -213,6 +213,14 @@ const Keys& schema() {
            "before new trust files are used: file hashes, a publisher certificate from a "
            "pinned root, and neither the manifest sequence nor a CRL Number going backwards."},
           IOTPKI_FIELD(trust.require_manifest)),
+      pki::config::bool_key<Config>(
+          {"trust", "require_logged", Type::boolean, 0, 0,
+           "Refuse (CERT_NOT_LOGGED, 401) a client certificate that chains to the bundle but "
+           "is not in the transparency log the export writes (log-head.json, log-leaves.bin, "
+           "listed by the signed manifest); every trust set must then carry a log, and a log "
+           "that does not extend the last accepted one is refused (LOG_INCONSISTENT). Needs "
+           "require_manifest = true."},
+          IOTPKI_FIELD(trust.require_logged)),
       // [jwt]
       pki::config::string_key<Config>(
           {"jwt", "keys_dir", Type::path, 1, kPath,
@@ -477,6 +485,12 @@ Parsed parse(std::string_view text, const fs::path& file) {
         {"server.proxy_protocol_from",
          out.lines.contains("server.proxy_protocol") ? out.lines.at("server.proxy_protocol") : 0,
          "must list the load balancers' addresses when server.proxy_protocol = true"});
+  }
+  if (out.config.trust.require_logged && !out.config.trust.require_manifest) {
+    out.problems.push_back(
+        {"trust.require_logged",
+         out.lines.contains("trust.require_logged") ? out.lines.at("trust.require_logged") : 0,
+         "needs trust.require_manifest = true (the log's head travels in the signed manifest)"});
   }
   if (out.config.audit.syslog.rfind("tls://", 0) == 0 && out.config.audit.syslog_ca.empty()) {
     out.problems.push_back({"audit.syslog_ca",

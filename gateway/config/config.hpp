@@ -59,6 +59,9 @@ struct Trust {
   // ignored); none pinned refuses every trust set, so the gateway does not start.
   std::vector<std::string> pins;
   bool require_manifest = true;
+  // SPEC §10, issue 12: refuse a client certificate missing from the exported
+  // transparency log (CERT_NOT_LOGGED); needs require_manifest.
+  bool require_logged = false;
 };
 
 struct Jwt {

@@ -3,6 +3,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "x509/names.hpp"
 #include "x509/pem.hpp"
 
 namespace gw::revocation {
@@ -99,6 +100,25 @@ Decision trust_peer(const RevocationSet& crls, const admin::DenyLists& deny,
   } catch (const std::exception& e) {
     // Only an allocation failure gets here; the answer is still "no".
     return refuse(Verdict::revoked, "", std::string("trust check failed: ") + e.what());
+  }
+}
+
+Decision check_logged(const LogSet* log, STACK_OF(X509) * chain) noexcept {
+  try {
+    if (chain == nullptr || sk_X509_num(chain) < 1) return {};
+    X509* leaf = sk_X509_value(chain, 0);
+    if (log != nullptr && log->contains(cert_leaf_hash(leaf))) return {};
+    const std::string serial = pki::x509::serial_hex(leaf);
+    return refuse(Verdict::not_logged, serial,
+                  "certificate " + serial + " (subject " +
+                      pki::x509::one_line(X509_get_subject_name(leaf)) + ", issuer " +
+                      pki::x509::one_line(X509_get_issuer_name(leaf)) +
+                      ") chains to the bundle but is not in the transparency log" +
+                      (log == nullptr ? std::string(" (the trust set has none)")
+                                      : " of " + std::to_string(log->size()) +
+                                            " certificate(s), head " + log->head().root_hash));
+  } catch (const std::exception& e) {
+    return refuse(Verdict::not_logged, "", std::string("log check failed: ") + e.what());
   }
 }
 

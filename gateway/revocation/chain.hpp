@@ -20,10 +20,11 @@ namespace gw::revocation {
 
 enum class Verdict {
   good,
-  revoked,  // a CRL lists a certificate of the chain, or the token's serial
-  denied,   // the admin deny list holds a certificate of the chain, or the token's serial
-  stale,    // a CRL the chain needs is past its nextUpdate + crl_grace (fail closed)
-  no_crl,   // an issuer of the chain has no CRL in the trust set (fail closed)
+  revoked,     // a CRL lists a certificate of the chain, or the token's serial
+  denied,      // the admin deny list holds a certificate of the chain, or the token's serial
+  stale,       // a CRL the chain needs is past its nextUpdate + crl_grace (fail closed)
+  no_crl,      // an issuer of the chain has no CRL in the trust set (fail closed)
+  not_logged,  // trust.require_logged: the leaf is not in the transparency log
 };
 
 struct Decision {
@@ -47,6 +48,14 @@ struct Presented {
 [[nodiscard]] Decision trust_peer(const RevocationSet& crls, const admin::DenyLists& deny,
                                   const Presented& presented, std::int64_t now,
                                   std::int64_t grace) noexcept;
+
+// trust.require_logged (issue 12): the leaf of a verified chain must be in the trust
+// set's transparency log (its leaf hash, SHA-256(0x00 ‖ DER), among the exported
+// leaves); without a log nothing is logged (the reloader refuses such a set, so this
+// only fails closed). Checked per request next to the CRLs (server/trust_policy
+// decide), on the chain the handshake verified — a chain_cache hit changes nothing.
+// Never throws.
+[[nodiscard]] Decision check_logged(const LogSet* log, STACK_OF(X509) * chain) noexcept;
 
 // True once some CRL is past its own nextUpdate plus the grace period (readiness).
 [[nodiscard]] bool stale(const RevocationSet& crls, std::int64_t now, std::int64_t grace);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/handles.hpp"
+#include "gateway/revocation/log_set.hpp"
 #include "gateway/revocation/serial_set.hpp"
 
 namespace gw::revocation {
@@ -83,6 +84,7 @@ class RevocationSet {
 struct TrustSet {
   std::shared_ptr<const Bundle> bundle;
   std::shared_ptr<const RevocationSet> crls;
+  std::shared_ptr<const LogSet> log;  // the transparency log, when the set carries one
 };
 
 // Parses both and refuses a CRL Number rollback against `previous` (when given). The

@@ -213,6 +213,48 @@ Seen check_numbers(const RevocationSet& crls, const Seen& seen, std::int64_t seq
   return next;
 }
 
+// trust-state.json's "log" (absent in a file written before the log: none accepted).
+LogMark parse_log_mark(const Json& state) {
+  const auto log = state.find("log");
+  if (log == state.end()) return {};
+  if (!log->is_object() || log->size() != 2) {
+    throw pki::Error(Exit::data, "log must be {\"tree_size\":N,\"root_hash\":\"<64 hex>\"}");
+  }
+  const auto size = log->find("tree_size");
+  const auto root = log->find("root_hash");
+  if (size == log->end() || !size->is_number_unsigned() ||
+      size->get<std::uint64_t>() > kMaxLogLeaves || root == log->end() || !root->is_string() ||
+      normalize_pin(root->get<std::string>()) != root->get<std::string>()) {
+    throw pki::Error(Exit::data, "log must be {\"tree_size\":N,\"root_hash\":\"<64 hex>\"}");
+  }
+  return {size->get<std::uint64_t>(), root->get<std::string>()};
+}
+
+// Step 5: the transparency log, when the (verified) manifest has one or the policy
+// requires it. Fills v's log fields and returns the next mark.
+LogMark check_log(const TrustFiles& files, const TrustPolicy& policy, const Seen& seen,
+                  TrustVerdict& v) {
+  if (!manifest_has_log(files.manifest)) {
+    if (!policy.require_logged) return seen.log;
+    throw Refused{
+        "log: the trust set carries no transparency log (the manifest has no \"log\"; "
+        "trust.require_logged = true needs an export with log-head.json and "
+        "log-leaves.bin)"};
+  }
+  if (!files.has_log) {
+    throw Refused{"log: the manifest has a log but " + std::string(kLogHeadFile) + " or " +
+                  std::string(kLogLeavesFile) + " is missing beside it"};
+  }
+  LogVerdict lv = verify_log(files.manifest, files.log_head, files.log_leaves, seen.log);
+  if (!lv.ok) {
+    v.log_inconsistent = lv.inconsistent;
+    throw Refused{lv.reason};
+  }
+  v.has_log = true;
+  v.log_head = std::move(lv.head);
+  return {v.log_head.tree_size, v.log_head.root_hash};
+}
+
 }  // namespace
 
 std::string normalize_pin(std::string_view pin) {
@@ -257,15 +299,18 @@ Seen parse_seen(std::string_view text) {
     (void)bn_from_hex(number.get<std::string>());
     s.crl_numbers[id] = number.get<std::string>();
   }
+  s.log = parse_log_mark(j);
   return s;
 }
 
 std::string write_seen(const Seen& seen) {
   Json nums = Json::object();
   for (const auto& [id, n] : seen.crl_numbers) nums[id] = n;
-  return Json{{"format", kStateFormat}, {"sequence", seen.sequence}, {"crl_numbers", nums}}.dump(
-             1) +
-         "\n";
+  Json j{{"format", kStateFormat}, {"sequence", seen.sequence}, {"crl_numbers", nums}};
+  if (!seen.log.empty()) {
+    j["log"] = {{"tree_size", seen.log.tree_size}, {"root_hash", seen.log.root_hash}};
+  }
+  return j.dump(1) + "\n";
 }
 
 TrustVerdict verify_trust(const TrustFiles& files, const TrustPolicy& policy, const Seen& seen,
@@ -296,6 +341,7 @@ TrustVerdict verify_trust(const TrustFiles& files, const TrustPolicy& policy, co
       }
     }
     v.seen = check_numbers(*v.set.crls, seen, v.sequence);
+    if (policy.require_manifest) v.seen.log = check_log(files, policy, seen, v);
     v.ok = true;
   } catch (const Refused& r) {
     v.trust_rejected = true;
@@ -304,7 +350,11 @@ TrustVerdict verify_trust(const TrustFiles& files, const TrustPolicy& policy, co
     v.trust_rejected = true;
     v.reason = std::string("trust: ") + e.what();
   }
-  if (!v.ok) v.set = {};
+  if (!v.ok) {
+    v.set = {};
+    v.has_log = false;
+    v.log_head = {};
+  }
   pki::clear_ossl_errors();
   return v;
 }
@@ -314,6 +364,12 @@ std::filesystem::path manifest_path(const std::filesystem::path& bundle) {
 }
 std::filesystem::path signature_path(const std::filesystem::path& bundle) {
   return bundle.parent_path() / kSignatureFile;
+}
+std::filesystem::path log_head_path(const std::filesystem::path& bundle) {
+  return bundle.parent_path() / kLogHeadFile;
+}
+std::filesystem::path log_leaves_path(const std::filesystem::path& bundle) {
+  return bundle.parent_path() / kLogLeavesFile;
 }
 
 OwnedTrustFiles read_trust_files(const std::filesystem::path& bundle,
@@ -332,6 +388,19 @@ OwnedTrustFiles read_trust_files(const std::filesystem::path& bundle,
     constexpr pki::fs::Limit kManifestLimit{kMaxManifestBytes, "manifest or its signature"};
     f.manifest = read("trust.manifest", manifest_path(bundle), kManifestLimit);
     f.signature = read("trust.manifest", signature_path(bundle), kManifestLimit);
+    std::error_code ec;
+    if (std::filesystem::exists(log_head_path(bundle), ec) ||
+        std::filesystem::exists(log_leaves_path(bundle), ec)) {
+      constexpr pki::fs::Limit kHeadLimit{kMaxLogHeadBytes, "log head (log-head.json)"};
+      f.log_head = read("log", log_head_path(bundle), kHeadLimit);
+      try {
+        f.log_leaves = read_log_leaves(log_leaves_path(bundle).string());
+      } catch (const pki::Error& e) {
+        const std::string what = e.what();
+        throw pki::Error(e.code(), what.rfind("log: ", 0) == 0 ? what : "log: " + what);
+      }
+      f.has_log = true;
+    }
   }
   return f;
 }

@@ -19,9 +19,11 @@ namespace {
 using audit::Event;
 using pki::Exit;
 
-std::string crl_summary(const revocation::RevocationSet& s) {
+std::string crl_summary(const revocation::RevocationSet& s, const revocation::LogSet* log) {
   return std::to_string(s.crl_count()) + " CRL(s), " + std::to_string(s.revoked_count()) +
-         " revoked serial(s), next update " + pki::rfc3339(s.next_update());
+         " revoked serial(s), next update " + pki::rfc3339(s.next_update()) +
+         (log == nullptr ? std::string()
+                         : ", log of " + std::to_string(log->size()) + " certificate(s)");
 }
 
 void warn(const std::string& what) {
@@ -65,16 +67,19 @@ void Reloader::load_initial() {
   accept_trust_set(v);
   snap->bundle = std::move(v.set.bundle);
   snap->crls = std::move(v.set.crls);
+  snap->log = std::move(v.set.log);
   snap->keys = jwt::KeySet::load(cfg_.jwt.keys_dir);
   snap->tls = tls::make_server_context(cfg_.server.cert, cfg_.server.key, *snap->bundle);
   stamps_["bundle"] = stamp(cfg_.trust.bundle);
   stamps_["crl"] = stamp(cfg_.trust.crl);
   stamps_["manifest"] = stamp(revocation::manifest_path(cfg_.trust.bundle));
   stamps_["signature"] = stamp(revocation::signature_path(cfg_.trust.bundle));
+  stamps_["log-head"] = stamp(revocation::log_head_path(cfg_.trust.bundle));
+  stamps_["log-leaves"] = stamp(revocation::log_leaves_path(cfg_.trust.bundle));
   stamps_["cert"] = stamp(cfg_.server.cert);
   stamps_["key"] = stamp(cfg_.server.key);
   stamps_["keys"] = stamp(cfg_.jwt.keys_dir);  // changes when a key is added or renamed
-  audit_crl(Event::crl_loaded, crl_summary(*snap->crls));
+  audit_crl(Event::crl_loaded, crl_summary(*snap->crls, snap->log.get()));
   check_staleness(*snap);
   state_.set(std::move(snap));
 }
@@ -87,7 +92,9 @@ void Reloader::poll(bool force) noexcept {
     const bool crl_changed =
         changed("crl", stamp(cfg_.trust.crl), force) |
         changed("manifest", stamp(revocation::manifest_path(cfg_.trust.bundle)), force) |
-        changed("signature", stamp(revocation::signature_path(cfg_.trust.bundle)), force);
+        changed("signature", stamp(revocation::signature_path(cfg_.trust.bundle)), force) |
+        changed("log-head", stamp(revocation::log_head_path(cfg_.trust.bundle)), force) |
+        changed("log-leaves", stamp(revocation::log_leaves_path(cfg_.trust.bundle)), force);
     const bool cert_changed = changed("cert", stamp(cfg_.server.cert), force) |
                               changed("key", stamp(cfg_.server.key), force);
     const bool keys_changed = changed("keys", stamp(cfg_.jwt.keys_dir), force);
@@ -103,10 +110,11 @@ void Reloader::poll(bool force) noexcept {
       } else if (v.ok) {
         loaded_digest_ = digest;
         accept_trust_set(v);
-        loaded = crl_summary(*v.set.crls);
+        loaded = crl_summary(*v.set.crls, v.set.log.get());
         // An unchanged bundle keeps its object, so the TLS context is not rebuilt.
         next->bundle = v.set.bundle->same_as(*cur->bundle) ? cur->bundle : std::move(v.set.bundle);
         next->crls = std::move(v.set.crls);
+        next->log = std::move(v.set.log);
       } else {
         // The new set is only taken whole; the last good one stays.
         reject_trust_set(v);

@@ -23,29 +23,41 @@ constexpr auto kRetryPause = std::chrono::milliseconds(250);
 
 revocation::TrustVerdict Reloader::load_trust_set(const revocation::RevocationSet* previous,
                                                   std::string* digest) {
-  const revocation::TrustPolicy policy{cfg_.trust.pins, cfg_.trust.require_manifest};
+  const revocation::TrustPolicy policy{cfg_.trust.pins, cfg_.trust.require_manifest,
+                                       cfg_.trust.require_logged};
   revocation::TrustVerdict v;
   const auto stamps = [this] {
-    return std::array<Stamp, 4>{stamp(cfg_.trust.bundle), stamp(cfg_.trust.crl),
+    return std::array<Stamp, 6>{stamp(cfg_.trust.bundle),
+                                stamp(cfg_.trust.crl),
                                 stamp(revocation::manifest_path(cfg_.trust.bundle)),
-                                stamp(revocation::signature_path(cfg_.trust.bundle))};
+                                stamp(revocation::signature_path(cfg_.trust.bundle)),
+                                stamp(revocation::log_head_path(cfg_.trust.bundle)),
+                                stamp(revocation::log_leaves_path(cfg_.trust.bundle))};
   };
   for (int attempt = 1;; ++attempt) {
     const auto before = stamps();
     try {
-      const auto files = revocation::read_trust_files(cfg_.trust.bundle, cfg_.trust.crl,
-                                                      cfg_.trust.require_manifest);
+      auto files = revocation::read_trust_files(cfg_.trust.bundle, cfg_.trust.crl,
+                                                cfg_.trust.require_manifest);
       std::string all;
       for (const std::string* f : {&files.bundle, &files.crl, &files.manifest, &files.signature}) {
         all += pki::sha256_hex(*f) + std::to_string(f->size()) + ";";
       }
+      // The log head names its leaves' SHA-256 (verified below): the head stands for both.
+      all += pki::sha256_hex(files.log_head) + std::to_string(files.log_leaves.size()) + ";";
       *digest = pki::sha256_hex(all);
       v = revocation::verify_trust(files.view(), policy, seen_, previous, pki::now_unix());
+      // The verified leaves move into the LogSet (sorted in place, no copy): this runs on
+      // the reloader's thread, never on the io_context.
+      if (v.ok && v.has_log) {
+        v.set.log = revocation::LogSet::adopt(std::move(files.log_leaves), v.log_head);
+      }
     } catch (const pki::Error& e) {
       v = {};
       v.reason = e.what();
-      // A missing or unreadable manifest is a refusal of the set, not a CRL problem.
-      v.trust_rejected = v.reason.rfind("trust.manifest", 0) == 0;
+      // A missing or unreadable manifest or log is a refusal of the set, not a CRL problem.
+      v.trust_rejected =
+          v.reason.rfind("trust.manifest", 0) == 0 || v.reason.rfind("log: ", 0) == 0;
     }
     if (v.ok || attempt == kAttempts) return v;
     {
@@ -74,6 +86,10 @@ void Reloader::accept_trust_set(const revocation::TrustVerdict& v) {
 }
 
 void Reloader::reject_trust_set(const revocation::TrustVerdict& v) {
+  if (v.log_inconsistent) {
+    audit_crl(audit::Event::log_inconsistent, v.reason);
+    return;
+  }
   audit_crl(v.trust_rejected ? audit::Event::trust_rejected : audit::Event::crl_rejected, v.reason);
 }
 

@@ -15,6 +15,7 @@ namespace gw::server {
 struct Snapshot {
   std::shared_ptr<const revocation::Bundle> bundle;
   std::shared_ptr<const revocation::RevocationSet> crls;
+  std::shared_ptr<const revocation::LogSet> log;  // null: the trust set carries no log
   std::shared_ptr<const jwt::KeySet> keys;
   std::shared_ptr<boost::asio::ssl::context> tls;
 };

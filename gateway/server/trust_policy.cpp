@@ -19,14 +19,17 @@ constexpr std::array kRefusals{
     Refusal{Guard::device_cert, Verdict::denied, Event::cert_revoked, unauthorized},
     Refusal{Guard::device_cert, Verdict::stale, Event::crl_stale, unavailable},
     Refusal{Guard::device_cert, Verdict::no_crl, Event::crl_stale, unavailable},
+    Refusal{Guard::device_cert, Verdict::not_logged, Event::cert_not_logged, unauthorized},
     Refusal{Guard::bearer, Verdict::revoked, Event::jwt_revoked, invalid_token},
     Refusal{Guard::bearer, Verdict::denied, Event::jwt_revoked, invalid_token},
     Refusal{Guard::bearer, Verdict::stale, Event::crl_stale, unavailable},
     Refusal{Guard::bearer, Verdict::no_crl, Event::crl_stale, unavailable},
+    Refusal{Guard::bearer, Verdict::not_logged, Event::cert_not_logged, invalid_token},
     Refusal{Guard::admin_cert, Verdict::revoked, Event::admin_denied, forbidden},
     Refusal{Guard::admin_cert, Verdict::denied, Event::admin_denied, forbidden},
     Refusal{Guard::admin_cert, Verdict::stale, Event::crl_stale, unavailable},
     Refusal{Guard::admin_cert, Verdict::no_crl, Event::crl_stale, unavailable},
+    Refusal{Guard::admin_cert, Verdict::not_logged, Event::cert_not_logged, forbidden},
 };
 
 constexpr int kRetryAfter = 60;
@@ -65,8 +68,13 @@ http::Response refuse(Services& svc, Guard guard, const revocation::Decision& d,
 
 revocation::Decision decide(const Services& svc, const Snapshot& snap,
                             const revocation::Presented& presented) {
-  return revocation::trust_peer(*snap.crls, svc.deny, presented, pki::now_unix(),
-                                svc.cfg.trust.crl_grace);
+  revocation::Decision d = revocation::trust_peer(*snap.crls, svc.deny, presented, pki::now_unix(),
+                                                  svc.cfg.trust.crl_grace);
+  // trust.require_logged: next to the CRLs, on the same verified chain.
+  if (d.trusted() && svc.cfg.trust.require_logged) {
+    return revocation::check_logged(snap.log.get(), presented.chain);
+  }
+  return d;
 }
 
 }  // namespace gw::server
