@@ -31,7 +31,7 @@ struct RootSpec {
   keys::KeyType type = keys::KeyType::rsa4096;
   std::int64_t days = 0;  // 0 → settings.root_days
   bool no_passphrase = false;
-  std::string key_uri;  // "" → a key file; else a PKCS#11 URI (PIN from the source)
+  std::string key_uri{};  // "" → a key file; else a PKCS#11 URI (PIN from the source)
 };
 
 // Error(cant_create) when the home already has a root CA; Error(usage) for an empty CN.
@@ -44,7 +44,7 @@ struct IssuingSpec {
   keys::KeyType type = keys::KeyType::ec_p384;
   std::int64_t days = 0;  // 0 → settings.issuing_days
   bool no_passphrase = false;
-  std::string key_uri;  // as RootSpec::key_uri
+  std::string key_uri{};  // as RootSpec::key_uri
 };
 
 // The new key gets its own passphrase (`pass`: a file, or a new prompt), asked before the

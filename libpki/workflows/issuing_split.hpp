@@ -28,7 +28,7 @@ struct IssuingRequestSpec {
   std::string cn;
   keys::KeyType type = keys::KeyType::ec_p384;
   bool no_passphrase = false;
-  std::string key_uri;  // "" → a key file; else the key is in this PKCS#11 token
+  std::string key_uri{};  // "" → a key file; else the key is in this PKCS#11 token
 };
 
 struct IssuingRequest {

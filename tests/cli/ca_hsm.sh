@@ -64,7 +64,11 @@ expect_exit 0 iot-revoke --home "$H" cert "$BAD" --reason keyCompromise
 expect_exit 0 iot-ca --home "$H" --json export --out "$TR" --passphrase-file "$T/user.pin"
 [ -z "$(find "$H" -name '*.key')" ] || fail "a key file after export: $(find "$H" -name '*.key')"
 [ -e "$H/publisher/publisher.key-uri" ] || fail "the publisher key is not in the token"
-pass "sign, iot-provision enroll, iot-revoke and export work with the token keys (publisher key in the token too)"
+expect_exit 0 iot-ca --home "$H" backup --out "$T/backup"
+[ "$(cat "$T/backup/root/ca.key-uri")" = "$(cat "$H/root/ca.key-uri")" ] || fail "backup lacks root/ca.key-uri"
+[ -e "$T/backup/issuing/line1/ca.key-uri" ] || fail "backup lacks issuing/line1/ca.key-uri"
+[ -z "$(find "$T/backup" -name '*.key')" ] || fail "a key file in the backup"
+pass "sign, iot-provision enroll, iot-revoke, export and backup work with the token keys (publisher key in the token too)"
 
 openssl verify -crl_check_all -purpose sslclient -CAfile "$TR/ca-bundle.pem" -CRLfile "$TR/crl.pem" \
   "$T/dev/sensor-2.crt" >"$T/verify.out" 2>&1 || fail "enrolled device refused: $(cat "$T/verify.out")"
