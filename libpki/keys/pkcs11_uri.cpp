@@ -106,10 +106,12 @@ Pkcs11Uri parse_pkcs11_uri(std::string_view uri) {
   }
   Pkcs11Uri out;
   bool seen_type = false;
-  while (!rest.empty()) {
+  bool more = !rest.empty();
+  while (more) {
     const auto semi = rest.find(';');
     const std::string_view attr = rest.substr(0, semi);
-    rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+    more = semi != std::string_view::npos;  // a ';' promises another attribute
+    rest = more ? rest.substr(semi + 1) : std::string_view();
     if (attr.empty()) refuse("an empty attribute (';;' or a trailing ';')");
     const auto eq = attr.find('=');
     if (eq == std::string_view::npos) refuse("an attribute without '='");
