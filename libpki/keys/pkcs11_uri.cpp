@@ -139,6 +139,10 @@ Pkcs11Uri parse_pkcs11_uri(std::string_view uri) {
       return decode(attr.substr(eq + 1), name);
     }();
     if (value.empty()) refuse("an empty value for '" + std::string(name) + "'");
+    if (value.size() > kMaxPkcs11ValueLength) {
+      refuse("the value of '" + std::string(name) + "' is longer than " +
+             std::to_string(kMaxPkcs11ValueLength) + " bytes");
+    }
     if (name == "type") {
       if (seen_type) refuse("'type' given twice");
       if (value != "private") refuse("type must be 'private' (a CA's private key)");

@@ -11,8 +11,11 @@
 
 namespace pki::keys {
 
-// An URI longer than this is refused before it is looked at.
-inline constexpr std::size_t kMaxPkcs11UriLength = 1024;
+// An URI longer than this is refused before it is looked at; a value longer than
+// kMaxPkcs11ValueLength bytes (decoded) is refused too, so the canonical spelling (every
+// byte at most 3 characters) always parses back within the first limit.
+inline constexpr std::size_t kMaxPkcs11UriLength = 4096;
+inline constexpr std::size_t kMaxPkcs11ValueLength = 128;
 
 struct Pkcs11Uri {
   std::string token;   // CKA_LABEL of the token (required)

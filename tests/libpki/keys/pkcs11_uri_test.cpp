@@ -92,7 +92,9 @@ TEST_CASE("an empty, over-long or foreign URI, or one naming no token or key, is
   CHECK(refusal("PKCS11:token=t;object=o").find("does not start with") != std::string::npos);
   CHECK(refusal("pkcs11:object=o").find("no token") != std::string::npos);
   CHECK(refusal("pkcs11:token=t").find("neither object") != std::string::npos);
-  CHECK(refusal("pkcs11:token=t;object=" + std::string(1100, 'a')).find("longer than") !=
+  CHECK(refusal("pkcs11:token=t;object=" + std::string(4100, 'a')).find("longer than 4096") !=
+        std::string::npos);
+  CHECK(refusal("pkcs11:token=t;object=" + std::string(129, 'a')).find("longer than 128") !=
         std::string::npos);
   CHECK(parse_pkcs11_uri("pkcs11:token=t;id=%01").id == "\x01");
 }
