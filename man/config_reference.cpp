@@ -62,7 +62,8 @@ ManPage settings_page() {
       {"crl.issuing", "The CRLs of the issuing CAs, signed by every iot-ca export."},
       {"crl.<name>", "One issuing CA's own CRL lifetime (the table is named after it)."},
       {"argon2", "The cost of enrollment-token hashes (Argon2id)."},
-      {"token", "Enrollment tokens."}};
+      {"token", "Enrollment tokens."},
+      {"hsm", "CA keys kept in a PKCS#11 token (iot-ca --key-uri; docs/hsm.md)."}};
   p.keys = pki::config::settings_reference();
   return p;
 }

@@ -22,6 +22,7 @@ struct IntermediateOptions {
   std::optional<std::filesystem::path> root_passphrase_file;
   std::optional<std::filesystem::path> csr;
   std::filesystem::path out = "-";
+  std::string key_uri;
   bool no_passphrase = false;
   bool key_given = false;
 };
@@ -33,10 +34,10 @@ pki::keys::PassphraseSource root_source(const IntermediateOptions& o) {
 
 // --csr: sign a request made in another home; the certificate goes to --out.
 void run_from_csr(const app::Common& common, const IntermediateOptions& o) {
-  if (o.no_passphrase || o.key_given) {
+  if (o.no_passphrase || o.key_given || !o.key_uri.empty()) {
     throw pki::Error(pki::Exit::usage,
-                     "--key and --no-passphrase make a key here; with --csr the key was made "
-                     "in the issuing home");
+                     "--key, --key-uri and --no-passphrase make a key here; with --csr the key "
+                     "was made in the issuing home");
   }
   const bool to_stdout = pki::fs::is_stdio(o.out);
   if (to_stdout && common.json) {
@@ -82,7 +83,7 @@ void run_intermediate(const app::Common& common, const IntermediateOptions& o) {
   const pki::ca::Home home(common.home);
   const pki::keys::KeyType type = pki::keys::parse_key_type(o.key);
   const pki::workflows::NewCa ca = pki::workflows::create_issuing(
-      home, {o.name, o.cn, type, o.days, o.no_passphrase},
+      home, {o.name, o.cn, type, o.days, o.no_passphrase, o.key_uri},
       pki::keys::PassphraseSource(o.passphrase_file), root_source(o));
   const auto& rec = ca.record;
   nlohmann::json doc = new_ca_doc(ca);
@@ -110,12 +111,16 @@ void add_intermediate_command(CLI::App& cli, app::Common& common) {
                   "in another home; no key is made here");
   cmd->add_option("--out", opts->out,
                   "With --csr: where the certificate goes (PEM; - for stdout, the default)");
-  cmd->add_option("--passphrase-file", opts->passphrase_file,
-                  "Encrypts the new key (at least 12 characters); also the root key's "
-                  "passphrase unless --root-passphrase-file is given");
+  auto* pf = cmd->add_option("--passphrase-file", opts->passphrase_file,
+                             "Encrypts the new key (at least 12 characters); also the root "
+                             "key's passphrase (or token PIN) unless --root-passphrase-file is "
+                             "given");
   cmd->add_option("--root-passphrase-file", opts->root_passphrase_file,
-                  "The root key's own passphrase, when it differs from the new key's");
-  cmd->add_flag("--no-passphrase", opts->no_passphrase,
-                "Write the issuing key unencrypted (the only way to; a warning is printed)");
+                  "The root key's own passphrase (or token PIN), when it differs from the new "
+                  "key's");
+  auto* np =
+      cmd->add_flag("--no-passphrase", opts->no_passphrase,
+                    "Write the issuing key unencrypted (the only way to; a warning is printed)");
+  add_key_uri_options(cmd, opts->key_uri, opts->passphrase_file, {pf, np});
   cmd->callback([&common, opts] { run_intermediate(common, *opts); });
 }

@@ -21,6 +21,7 @@ struct RequestOptions {
   std::string cn;
   std::string key = "ec-p384";
   std::optional<stdfs::path> passphrase_file;
+  std::string key_uri;
   bool no_passphrase = false;
   stdfs::path out;
 };
@@ -34,8 +35,9 @@ void run_request(const app::Common& common, const RequestOptions& o) {
   }
   const pki::ca::Home home(common.home);
   const pki::keys::KeyType type = pki::keys::parse_key_type(o.key);
-  const pki::workflows::IssuingRequest r = pki::workflows::issuing_request(
-      home, {o.name, o.cn, type, o.no_passphrase}, pki::keys::PassphraseSource(o.passphrase_file));
+  const pki::workflows::IssuingRequest r =
+      pki::workflows::issuing_request(home, {o.name, o.cn, type, o.no_passphrase, o.key_uri},
+                                      pki::keys::PassphraseSource(o.passphrase_file));
   if (!r.encrypted) app::note("iot-ca: warning: " + app::unencrypted_key_warning(r.key_path));
   if (to_stdout) {
     pki::fs::write_stdout(r.csr_pem);
@@ -46,10 +48,13 @@ void run_request(const app::Common& common, const RequestOptions& o) {
   app::emit(common,
             {{"name", o.name},
              {"csr", shown.string()},
-             {"key", r.key_path.string()},
+             {"key", r.key_uri.empty() ? r.key_path.string() : r.key_uri},
              {"encrypted", r.encrypted}},
-            "Request for issuing CA '" + o.name + "' made\n  key " + r.key_path.string() +
-                (r.encrypted ? " (encrypted)" : " (not encrypted)") + "\n  CSR " + shown.string() +
+            "Request for issuing CA '" + o.name + "' made\n  key " +
+                (r.key_uri.empty()
+                     ? r.key_path.string() + (r.encrypted ? " (encrypted)" : " (not encrypted)")
+                     : r.key_uri + " (in the token)") +
+                "\n  CSR " + shown.string() +
                 "\n  next: at the root ceremony, iot-ca --home ROOT_HOME intermediate --name " +
                 o.name + " --csr ca.csr --out " + o.name +
                 ".crt; then here: iot-ca issuing-import --name " + o.name + " --cert " + o.name +
@@ -123,9 +128,11 @@ void add_issuing_commands(CLI::App& cli, app::Common& common) {
     auto* pf = cmd->add_option("--passphrase-file", o->passphrase_file,
                                "Encrypt the key with the first line of this file (its own "
                                "passphrase, at least 12 characters); else prompt");
-    cmd->add_flag("--no-passphrase", o->no_passphrase,
-                  "Write the issuing key unencrypted (the only way to; a warning is printed)")
-        ->excludes(pf);
+    auto* np = cmd->add_flag("--no-passphrase", o->no_passphrase,
+                             "Write the issuing key unencrypted (the only way to; a warning is "
+                             "printed)")
+                   ->excludes(pf);
+    add_key_uri_options(cmd, o->key_uri, o->passphrase_file, {pf, np});
     cmd->callback([&common, o] { run_request(common, *o); });
   }
   {

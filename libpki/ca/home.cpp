@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
+#include "keys/ca_key.hpp"
 #include "store/open.hpp"
 #include "x509/names.hpp"
 #include "x509/pem.hpp"
@@ -49,8 +50,7 @@ void Home::require_initialised() const {
 }
 
 bool Home::has_root_key() const {
-  std::error_code ec;
-  return stdfs::exists(root_key_path(), ec);
+  return keys::key_present(root_key_path());
 }
 
 config::Settings Home::settings() const {
@@ -95,14 +95,14 @@ X509Ptr Home::issuing_cert(std::string_view name) const {
 
 x509::Signer Home::load_root(const keys::PassphraseSource& pass) const {
   X509Ptr cert = root_cert();
-  PkeyPtr key = keys::load_private_key(root_key_path(), pass);
+  PkeyPtr key = keys::open_key(root_key_path(), settings().hsm_module, pass);
   return make_signer("root", std::move(cert), std::move(key), root_key_path());
 }
 
 x509::Signer Home::load_issuing(std::string_view name, const keys::PassphraseSource& pass) const {
   X509Ptr cert = issuing_cert(name);
   const stdfs::path key_path = issuing_dir(name) / "ca.key";
-  PkeyPtr key = keys::load_private_key(key_path, pass);
+  PkeyPtr key = keys::open_key(key_path, settings().hsm_module, pass);
   return make_signer(std::string(name), std::move(cert), std::move(key), key_path);
 }
 

@@ -26,7 +26,8 @@ class Home {
   // The root's last CRL, kept where iot-ca export finds it (SPEC §10): signed here at a
   // root ceremony (iot-revoke crl --ca root) or imported (iot-ca import-root-crl).
   [[nodiscard]] stdfs::path root_crl_path() const { return dir_ / "root" / "crl.pem"; }
-  // True when the root key is on this machine (a single home, or the root's own home).
+  // True when the root key is on this machine (a single home, or the root's own home):
+  // the key file, or the record of its PKCS#11 URI (keys/ca_key.hpp).
   [[nodiscard]] bool has_root_key() const;
   [[nodiscard]] stdfs::path issuing_dir(std::string_view name) const {
     return dir_ / "issuing" / name;
@@ -48,6 +49,8 @@ class Home {
   [[nodiscard]] X509Ptr root_cert() const;
   [[nodiscard]] X509Ptr issuing_cert(std::string_view name) const;
 
+  // Each opens the CA's key where it lives (keys::open_key): its file with `pass` as the
+  // passphrase, or its token with `pass` as the PIN.
   [[nodiscard]] x509::Signer load_root(const keys::PassphraseSource& pass) const;
   [[nodiscard]] x509::Signer load_issuing(std::string_view name,
                                           const keys::PassphraseSource& pass) const;

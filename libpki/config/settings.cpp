@@ -193,6 +193,16 @@ const std::vector<Key<Settings>>& settings_schema() {
                               "How long an enrollment token is valid when iot-provision token "
                               "gets no --ttl (the same bounds as --ttl)."},
                              IOTPKI_FIELD(token_ttl_seconds)),
+      string_key<Settings>(
+          {"hsm", "module", Type::string, 1, 4096,
+           "The PKCS#11 module (a shared library) that opens CA keys kept in a token "
+           "(iot-ca init/intermediate/issuing-request --key-uri; docs/hsm.md), e.g. "
+           "\"/usr/lib/softhsm/libsofthsm2.so\" (SoftHSM), "
+           "\"/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so\" (Nitrokey HSM, smart cards) or "
+           "\"/usr/lib/x86_64-linux-gnu/pkcs11/yubihsm_pkcs11.so\" (YubiHSM 2). The default, "
+           "p11-kit's proxy, reaches every module p11-kit knows. Unused while the keys are "
+           "files."},
+          IOTPKI_FIELD(hsm_module)),
   };
   return k;
 }

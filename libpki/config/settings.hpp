@@ -45,6 +45,9 @@ struct Settings {
   std::map<std::string, std::int64_t, std::less<>> crl_days_per_ca;  // [crl.NAME] days
   Argon2Cost argon2;
   std::int64_t token_ttl_seconds = 15 * 60;
+  // The PKCS#11 module a CA key's URI is opened with (docs/hsm.md); a bare file name is
+  // looked up like a library (dlopen).
+  std::string hsm_module = "p11-kit-proxy.so";
 
   // The lifetime of the CRL of CA `name` ("root" or an issuing CA's name), in days.
   [[nodiscard]] std::int64_t crl_days_for(std::string_view name) const;

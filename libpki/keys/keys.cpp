@@ -192,6 +192,13 @@ Secret PassphraseSource::for_existing_key(const std::filesystem::path& key_file)
   return pass;
 }
 
+Secret PassphraseSource::for_token(std::string_view token_label) const {
+  Secret pin = file_ ? first_line(fs::read_private_file(*file_))
+                     : prompt_tty("PIN for token '" + std::string(token_label) + "': ");
+  require_non_empty(pin, file_ ? file_->string() : std::string("the terminal"));
+  return pin;
+}
+
 PkeyPtr load_private_key(const std::filesystem::path& path, const PassphraseSource& source) {
   const Secret pem = fs::read_private_file(path);
   const bool encrypted = pem.view().find("ENCRYPTED PRIVATE KEY") != std::string_view::npos;

@@ -45,6 +45,9 @@ class PassphraseSource {
   [[nodiscard]] Secret for_new_key(bool unencrypted) const;
   // For a key being opened: Error(data, 65) when the passphrase is empty.
   [[nodiscard]] Secret for_existing_key(const std::filesystem::path& key_file) const;
+  // A token's PIN (keys/ca_key.hpp): the file's first line, else a prompt naming the
+  // token. Error(data, 65) when it is empty. No length rule: the token sets its own.
+  [[nodiscard]] Secret for_token(std::string_view token_label) const;
   [[nodiscard]] bool has_file() const { return file_.has_value(); }
 
  private:

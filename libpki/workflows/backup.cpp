@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
 #include "journal/journal.hpp"
+#include "keys/ca_key.hpp"
 #include "store/open.hpp"
 
 namespace pki::workflows {
@@ -20,11 +21,18 @@ constexpr std::string_view kRegistry = "registry.db";
 constexpr fs::Limit kRegistryLimit{std::size_t{8} << 30, "registry backup"};
 
 // The files of a home, relative to it, that a backup carries besides the registry.
+// A CA key in a token is carried as its URI record (keys/ca_key.hpp), not the key.
+stdfs::path key_rel(const ca::Home& home, const stdfs::path& rel) {
+  std::error_code ec;
+  const stdfs::path uri = keys::uri_record_path(rel);
+  return stdfs::exists(home.dir() / uri, ec) ? uri : rel;
+}
+
 std::vector<stdfs::path> home_files(const ca::Home& home) {
-  std::vector<stdfs::path> out{"root/ca.crt", "root/ca.key"};
+  std::vector<stdfs::path> out{"root/ca.crt", key_rel(home, "root/ca.key")};
   for (const auto& name : home.issuing_names()) {
     out.push_back(stdfs::path("issuing") / name / "ca.crt");
-    out.push_back(stdfs::path("issuing") / name / "ca.key");
+    out.push_back(key_rel(home, stdfs::path("issuing") / name / "ca.key"));
   }
   std::error_code ec;
   if (stdfs::exists(home.settings_path(), ec)) out.emplace_back("iot-pki.toml");
@@ -41,7 +49,9 @@ fs::Limit limit_of(const stdfs::path& rel) {
 }
 
 std::string read_any(const stdfs::path& file, const stdfs::path& rel) {
-  if (rel.filename() == "ca.key") return std::string(fs::read_private_file(file).view());
+  if (rel.filename() == "ca.key" || rel.filename() == "ca.key-uri") {
+    return std::string(fs::read_private_file(file).view());
+  }
   return fs::read_file(file, limit_of(rel));
 }
 

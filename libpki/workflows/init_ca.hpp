@@ -4,7 +4,9 @@
 // (an issuing CA, pathLenConstraint 0). Each generates the key, writes it (PKCS#8,
 // encrypted unless asked not to), records the certificate and its journal record
 // (ca::record_issued) and writes the certificate file in one transaction; the
-// certificate file comes last, because its presence marks the CA as existing.
+// certificate file comes last, because its presence marks the CA as existing. With a
+// key URI (--key-uri) the key is found or generated in the PKCS#11 token instead and
+// the home records the URI (keys/ca_key.hpp); no key file is written.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -20,6 +22,7 @@ struct NewCa {
   std::filesystem::path cert_path;
   std::filesystem::path key_path;
   bool encrypted = false;
+  std::string key_uri;  // the recorded PKCS#11 URI when the key is in a token, else ""
 };
 
 struct RootSpec {
@@ -28,6 +31,7 @@ struct RootSpec {
   keys::KeyType type = keys::KeyType::rsa4096;
   std::int64_t days = 0;  // 0 → settings.root_days
   bool no_passphrase = false;
+  std::string key_uri{};  // "" → a key file; else a PKCS#11 URI (PIN from the source)
 };
 
 // Error(cant_create) when the home already has a root CA; Error(usage) for an empty CN.
@@ -40,6 +44,7 @@ struct IssuingSpec {
   keys::KeyType type = keys::KeyType::ec_p384;
   std::int64_t days = 0;  // 0 → settings.issuing_days
   bool no_passphrase = false;
+  std::string key_uri{};  // as RootSpec::key_uri
 };
 
 // The new key gets its own passphrase (`pass`: a file, or a new prompt), asked before the

@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
 #include "journal/journal.hpp"
+#include "keys/ca_key.hpp"
 #include "workflows/root_crl.hpp"
 #include "x509/csr.hpp"
 #include "x509/names.hpp"
@@ -132,15 +133,23 @@ IssuingRequest issuing_request(const ca::Home& home, const IssuingRequestSpec& s
     throw Error(Exit::cant_create,
                 "issuing CA '" + spec.name + "' already exists in " + dir.string());
   }
-  if (stdfs::exists(dir / "ca.key", ec) || stdfs::exists(dir / "ca.csr", ec)) {
+  if (keys::key_present(dir / "ca.key") || stdfs::exists(dir / "ca.csr", ec)) {
     throw Error(Exit::cant_create, "a request for issuing CA '" + spec.name + "' is pending in " +
                                        dir.string() +
                                        " (import its certificate with iot-ca issuing-import, "
                                        "or remove that directory to start again)");
   }
+  if (!spec.key_uri.empty() && spec.no_passphrase) {
+    throw Error(Exit::usage, "--no-passphrase is for a key file; a token key is behind its PIN");
+  }
+  std::optional<keys::Pkcs11Uri> uri;
+  if (!spec.key_uri.empty()) uri = keys::parse_pkcs11_uri(spec.key_uri);
   // Asked first: a refused passphrase leaves no trace.
-  const Secret pass = source.for_new_key(spec.no_passphrase);
+  const Secret pass = uri ? Secret() : source.for_new_key(spec.no_passphrase);
   const config::Settings settings = home.settings();
+  // A token key is found or made (and the PIN proven) before anything is written here.
+  const PkeyPtr key = uri ? keys::make_token_key(settings.hsm_module, *uri, spec.type, source)
+                          : keys::generate(spec.type);
   fs::ensure_private_dir(home.dir());
   if (!stdfs::exists(home.settings_path(), ec)) {
     fs::write_file_atomic(home.settings_path(),
@@ -149,20 +158,25 @@ IssuingRequest issuing_request(const ca::Home& home, const IssuingRequestSpec& s
   const auto db = home.create_store();
   fs::ensure_private_dir(dir.parent_path());
   fs::ensure_private_dir(dir);
-  const PkeyPtr key = keys::generate(spec.type);
   IssuingRequest out;
   out.csr_pem = make_ca_csr(key.get(), spec.cn, settings.organisation);
-  out.key_path = dir / "ca.key";
+  out.key_path = uri ? keys::uri_record_path(dir / "ca.key") : dir / "ca.key";
   out.csr_path = dir / "ca.csr";
-  out.encrypted = !pass.empty();
-  keys::write_private_key(out.key_path, key.get(), pass);
+  out.encrypted = !pass.empty() || uri.has_value();
+  nlohmann::json detail = {{"name", spec.name},
+                           {"cn", spec.cn},
+                           {"key", keys::key_type_name(spec.type)},
+                           {"encrypted", out.encrypted}};
+  if (uri) {
+    out.key_uri = uri->str();
+    detail["key_uri"] = out.key_uri;
+    keys::record_uri(dir / "ca.key", *uri);
+  } else {
+    keys::write_private_key(out.key_path, key.get(), pass);
+  }
   try {
     db->transaction([&] {
-      journal::append(*db, "issuing-request",
-                      {{"name", spec.name},
-                       {"cn", spec.cn},
-                       {"key", keys::key_type_name(spec.type)},
-                       {"encrypted", out.encrypted}});
+      journal::append(*db, "issuing-request", detail);
       fs::write_file_atomic(out.csr_path, out.csr_pem, 0644);
     });
   } catch (...) {
@@ -222,7 +236,7 @@ Imported issuing_import(const ca::Home& home, const ImportInputs& in, std::int64
     throw Error(Exit::cant_create,
                 "issuing CA '" + in.name + "' is installed already in " + dir.string());
   }
-  if (!stdfs::exists(dir / "ca.csr", ec) || !stdfs::exists(dir / "ca.key", ec)) {
+  if (!stdfs::exists(dir / "ca.csr", ec) || !keys::key_present(dir / "ca.key")) {
     throw Error(Exit::no_input, "no pending request for issuing CA '" + in.name + "' in " +
                                     dir.string() + " (run iot-ca issuing-request first)");
   }

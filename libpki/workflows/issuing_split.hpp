@@ -28,13 +28,15 @@ struct IssuingRequestSpec {
   std::string cn;
   keys::KeyType type = keys::KeyType::ec_p384;
   bool no_passphrase = false;
+  std::string key_uri{};  // "" → a key file; else the key is in this PKCS#11 token
 };
 
 struct IssuingRequest {
   std::string csr_pem;
   std::filesystem::path csr_path;  // HOME/issuing/N/ca.csr
-  std::filesystem::path key_path;  // HOME/issuing/N/ca.key
+  std::filesystem::path key_path;  // HOME/issuing/N/ca.key (ca.key-uri for a token key)
   bool encrypted = false;
+  std::string key_uri;
 };
 
 // Creates the home when missing (settings, registry; no root key needed), the key and a

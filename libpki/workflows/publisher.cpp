@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include "ca/issue.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "fsutil/files.hpp"
+#include "keys/ca_key.hpp"
 #include "trustsign/publisher.hpp"
 #include "x509/csr.hpp"
 #include "x509/names.hpp"
@@ -92,14 +94,33 @@ NewCa create_publisher(const ca::Home& home, const keys::PassphraseSource& pass,
                        const keys::PassphraseSource& root_pass, bool no_passphrase, bool replace) {
   home.require_initialised();
   refuse_existing(home, replace);
-  const Secret secret = new_key_passphrase(home, pass, no_passphrase);
+  // A root key in a token puts the publisher key in the same token (its own object, named
+  // after the root's and the time, so --replace makes a new one), behind the root's PIN.
+  std::optional<keys::Pkcs11Uri> uri = keys::recorded_uri(home.root_key_path());
+  if (uri) {
+    uri->object = (uri->object.empty() ? std::string("iot-pki") : uri->object) + "-publisher-" +
+                  std::to_string(pki::now_unix());
+    uri->id.clear();
+  }
+  const Secret secret = uri ? Secret() : new_key_passphrase(home, pass, no_passphrase);
   const x509::Signer root = home.load_root(root_pass);
-  const PkeyPtr key = keys::generate(keys::KeyType::ec_p256);
+  const PkeyPtr key = uri ? keys::make_token_key(home.settings().hsm_module, *uri,
+                                                 keys::KeyType::ec_p256, root_pass)
+                          : keys::generate(keys::KeyType::ec_p256);
   const X509Ptr cert = trustsign::make_publisher(root, key.get(), publisher_cn(home),
                                                  home.settings().organisation, kPublisherDays);
   fs::ensure_private_dir(publisher_key_path(home).parent_path());
-  keys::write_private_key(publisher_key_path(home), key.get(), secret);
-  NewCa out = install(home, cert.get(), !secret.empty());
+  if (uri) {
+    std::error_code ec;
+    stdfs::remove(publisher_key_path(home), ec);  // a replaced file key goes
+    keys::record_uri(publisher_key_path(home), *uri);
+  } else {
+    std::error_code ec;
+    stdfs::remove(keys::uri_record_path(publisher_key_path(home)), ec);
+    keys::write_private_key(publisher_key_path(home), key.get(), secret);
+  }
+  NewCa out = install(home, cert.get(), !secret.empty() || uri.has_value());
+  if (uri) out.key_path = keys::uri_record_path(publisher_key_path(home));
   out.record = record(home, cert.get(), "one home");
   return out;
 }
@@ -187,7 +208,7 @@ x509::Signer load_publisher(const ca::Home& home, const keys::PassphraseSource& 
                             const keys::PassphraseSource& root_pass) {
   std::error_code ec;
   if (!stdfs::exists(publisher_cert_path(home), ec)) {
-    if (!stdfs::exists(home.root_key_path(), ec)) {
+    if (!home.has_root_key()) {
       throw Error(Exit::no_input,
                   "no publisher certificate in this home (" + publisher_cert_path(home).string() +
                       ") and no root key to make one: run `iot-ca publisher --request --out "
@@ -199,7 +220,7 @@ x509::Signer load_publisher(const ca::Home& home, const keys::PassphraseSource& 
   }
   X509Ptr cert = x509::cert_from_pem(fs::read_file(publisher_cert_path(home), fs::kCertLimit),
                                      "publisher certificate");
-  PkeyPtr key = keys::load_private_key(publisher_key_path(home), pass);
+  PkeyPtr key = keys::open_key(publisher_key_path(home), home.settings().hsm_module, pass);
   if (::X509_check_private_key(cert.get(), key.get()) != 1) {
     clear_ossl_errors();
     throw Error(Exit::config, publisher_key_path(home).string() +
