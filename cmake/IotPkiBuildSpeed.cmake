@@ -23,3 +23,22 @@ if(IOTPKI_UNITY_APPS)
     endif()
   endforeach()
 endif()
+
+# The unit tests: their code is assertions and fixtures, run once per test run, so a
+# Release build compiles them at -O1 (the libraries they test keep the Release flags),
+# with doctest and the standard headers every test file includes precompiled once per
+# binary. IOTPKI_FAST_TESTS=OFF builds them like the product again.
+option(IOTPKI_FAST_TESTS "Compile the unit tests at -O1 with a precompiled doctest header" ON)
+if(IOTPKI_FAST_TESTS)
+  foreach(t test_support libpki_unit_tests gateway_unit_tests)
+    if(TARGET ${t})
+      target_compile_options(${t} PRIVATE $<$<CONFIG:Release>:-O1>)
+    endif()
+  endforeach()
+  foreach(t libpki_unit_tests gateway_unit_tests)
+    if(TARGET ${t})
+      target_precompile_headers(${t} PRIVATE <doctest/doctest.h> <filesystem> <functional>
+        <string> <string_view> <vector>)
+    endif()
+  endforeach()
+endif()
