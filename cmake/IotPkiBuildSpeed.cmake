@@ -8,7 +8,14 @@
 # source is still included as its own file, so diagnostics name it. Measured in
 # docs/install.md ("Build time"). Precompiled headers were tried and made the build
 # slower (a 400 MB Beast/Asio PCH costs more to load in the small files than it saves
-# in the large ones, whose time goes to code generation, not parsing).
+# in the large ones, whose time goes to code generation, not parsing); the unit tests'
+# small doctest + standard-library PCH below is another matter.
+#
+# Three more levers, measured in docs/benchmarks.md ("Build time"): Release is -O2, not
+# CMake's -O3 (the level Debian builds its packages at; top-level CMakeLists.txt);
+# Asio's and Beast's compiled parts are built once (BOOST_ASIO_SEPARATE_COMPILATION,
+# BOOST_BEAST_SEPARATE_COMPILATION in gateway/CMakeLists.txt, gateway/boost_src.cpp)
+# instead of in every gateway file; and the unit tests below.
 #
 # IOTPKI_UNITY_APPS=OFF compiles the files one by one again (e.g. to find a missing
 # include, or when two subcommand files define the same helper in an anonymous
