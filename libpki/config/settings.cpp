@@ -330,7 +330,9 @@ std::string default_settings_toml(const std::string& organisation) {
   out += "m_cost_kib = " + std::to_string(d.argon2.m_cost_kib) + "\n";
   out += "parallelism = " + std::to_string(d.argon2.parallelism) + "\n\n";
   out += "[token]\n";
-  out += "ttl = \"15m\"\n";
+  out += "ttl = \"15m\"\n\n";
+  out += "[hsm]  # the PKCS#11 module for CA keys in a token (--key-uri); see docs/hsm.md\n";
+  out += "module = " + toml_quote(d.hsm_module) + "\n";
   return out;
 }
 

@@ -147,8 +147,18 @@ refused TRUST_REJECTED "log: log-leaves.bin is 128 bytes; the head says 160"
 pass "a truncated log (manifest re-signed over it) -> TRUST_REJECTED; the last good set kept"
 restore
 
-# --- a set without a log
+# --- a set without a log: an export with its log taken out (files, the manifest's
+# entries and "log"), the manifest re-signed by the publisher
 ca export --out "$T/nolog" >/dev/null
+rm -f "$T/nolog/log-head.json" "$T/nolog/log-head.json.p7s" "$T/nolog/log-leaves.bin"
+"$PY" - "$T/nolog/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m.pop("log", None)
+m["files"] = [f for f in m["files"] if not f["name"].startswith("log-")]
+open(sys.argv[1], "w").write(json.dumps(m, indent=2) + "\n")
+PY
+resign "$T/nolog"
 rm -f "$GW/trust/log-head.json" "$GW/trust/log-leaves.bin"
 drop_set "$T/nolog"
 refused TRUST_REJECTED "log: the trust set carries no transparency log"

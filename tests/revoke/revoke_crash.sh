@@ -23,7 +23,7 @@ db_last() { sqlite3 "$H/registry.db" "SELECT last FROM crl_numbers WHERE ca='$1'
 check_export() {
   local visible
   visible=$(find "$TR" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' | sort | tr '\n' ' ')
-  [ "$visible" = "ca ca-bundle.pem crl crl.pem manifest.json manifest.json.p7s " ] || fail "unexpected files in $TR: $visible"
+  [ "$visible" = "ca ca-bundle.pem crl crl.pem log-head.json log-head.json.p7s log-leaves.bin manifest.json manifest.json.p7s " ] || fail "unexpected files in $TR: $visible"
   # The DER copies for relying parties (crl/NAME.crl, ca/NAME.crt) are whole too.
   visible=$(find "$TR/crl" "$TR/ca" -mindepth 1 ! -name '.*' -printf '%P ' | tr ' ' '\n' | sort | tr '\n' ' ')
   [ "$visible" = "iss1.crl iss1.crt root.crl root.crt " ] || fail "unexpected DER files: $visible"
@@ -53,6 +53,9 @@ nums = [number(1), number(2)]
 listed = [c["crl_number"] for c in m["cas"]]
 if sha("ca-bundle.pem") == want["ca-bundle.pem"] and sha("crl.pem") == want["crl.pem"]:
     assert nums == listed, (nums, listed)
+    # The log is written before the manifest: a manifest that names this set names its log.
+    for name in ("log-leaves.bin", "log-head.json"):
+        assert sha(name) == want[name], name
     print("complete")
 else:
     # Killed after crl.pem was renamed and before manifest.json was: the files are one

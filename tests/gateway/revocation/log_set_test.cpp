@@ -383,14 +383,23 @@ struct Home {
             "",
             "",
             false};
+    // The export's own log taken out, this file's put in (or none), the manifest re-signed.
+    Json m = Json::parse(f.manifest);
+    m.erase("log");
+    Json kept = Json::array();
+    for (const auto& e : m["files"]) {
+      if (e["name"].get<std::string>().rfind("log-", 0) != 0) kept.push_back(e);
+    }
+    m["files"] = kept;
     if (log != nullptr) {
-      Json m = Json::parse(f.manifest);
       for (const auto& e : log->manifest_json["files"]) m["files"].push_back(e);
       m["log"] = log->manifest_json["log"];
-      f.manifest = m.dump(2) + "\n";
-      const pki::keys::PassphraseSource none;
-      const pki::x509::Signer pub = pki::workflows::load_publisher(home, none, none);
-      f.signature = pki::trustsign::sign_detached(pub, f.manifest);
+    }
+    f.manifest = m.dump(2) + "\n";
+    const pki::keys::PassphraseSource none;
+    const pki::x509::Signer pub = pki::workflows::load_publisher(home, none, none);
+    f.signature = pki::trustsign::sign_detached(pub, f.manifest);
+    if (log != nullptr) {
       f.head = log->head;
       f.leaves = log->leaves_bin;
       f.has_log = true;

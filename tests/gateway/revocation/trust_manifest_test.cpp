@@ -23,8 +23,10 @@ namespace rv = gw::revocation;
 using pki::workflows::export_trust;
 
 struct Export {
-  std::string bundle, crl, manifest, signature;
-  [[nodiscard]] rv::TrustFiles files() const { return {bundle, crl, manifest, signature}; }
+  std::string bundle, crl, manifest, signature, log_head, log_leaves;
+  [[nodiscard]] rv::TrustFiles files() const {
+    return {bundle, crl, manifest, signature, true, log_head, log_leaves};
+  }
 };
 
 struct Home {
@@ -42,8 +44,8 @@ struct Home {
     const auto read = [&](const char* n) {
       return pki::fs::read_file(out / n, pki::fs::kTrustLimit);
     };
-    return {read("ca-bundle.pem"), read("crl.pem"), read("manifest.json"),
-            read("manifest.json.p7s")};
+    return {read("ca-bundle.pem"), read("crl.pem"),       read("manifest.json"),
+            read("manifest.json.p7s"), read("log-head.json"), read("log-leaves.bin")};
   }
   [[nodiscard]] std::string pin() const {
     std::string fp = pki::x509::sha256_fingerprint(home.root_cert().get());
