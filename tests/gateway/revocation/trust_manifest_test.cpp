@@ -44,7 +44,7 @@ struct Home {
     const auto read = [&](const char* n) {
       return pki::fs::read_file(out / n, pki::fs::kTrustLimit);
     };
-    return {read("ca-bundle.pem"), read("crl.pem"),       read("manifest.json"),
+    return {read("ca-bundle.pem"),     read("crl.pem"),       read("manifest.json"),
             read("manifest.json.p7s"), read("log-head.json"), read("log-leaves.bin")};
   }
   [[nodiscard]] std::string pin() const {
