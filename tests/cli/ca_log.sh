@@ -27,7 +27,7 @@ iot-ca --home "$H" export --out "$T/out1" >/dev/null 2>&1
 [ -f "$T/out1/log-head.json" ] || fail "export wrote no log-head.json"
 
 # The export's log files, as the fixed format says, checked without project code.
-"$PY" - "$T/out1" "$DB" <<'PY' || fail "the exported log does not match its format"
+"$PY" - "$T/out1" "$DB" "$(dirname "$VERIFY")" <<'PY' || fail "the exported log does not match its format"
 import hashlib, json, sqlite3, sys, base64, re
 out, db = sys.argv[1], sys.argv[2]
 head_text = open(f"{out}/log-head.json", "rb").read()
@@ -38,17 +38,10 @@ assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", head["timestamp"]), head
 n = head["tree_size"]
 assert len(leaves) == 32 * n and head["leaves"] == {
     "name": "log-leaves.bin", "size": len(leaves), "sha256": hashlib.sha256(leaves).hexdigest()}
-def mth(hs):
-    if not hs:
-        return hashlib.sha256(b"").digest()
-    if len(hs) == 1:
-        return hs[0]
-    k = 1
-    while k * 2 < len(hs):
-        k *= 2
-    return hashlib.sha256(b"\x01" + mth(hs[:k]) + mth(hs[k:])).digest()
+sys.path.insert(0, sys.argv[3])
+from verify_log import check_head
+assert check_head(head, leaves) is None, check_head(head, leaves)
 hs = [leaves[i:i + 32] for i in range(0, len(leaves), 32)]
-assert mth(hs).hex() == head["root_hash"], "root"
 # Every certificate of the registry is a leaf, in issued_at, serial order (one second
 # apart at most here, so compare as sets and check the count).
 rows = sqlite3.connect(db).execute("SELECT pem FROM certs").fetchall()
@@ -143,8 +136,8 @@ tampered "a truncated log" "DELETE FROM log_leaves WHERE idx >= 10000" \
 # A rewritten history: a middle certificate replaced by another and its leaf recomputed
 # (every leaf then matches its row); then also the registry's heads recomputed.
 rewrite() {  # rewrite DB [heads]
-  "$PY" - "$@" <<'PY'
-import base64, hashlib, sqlite3, sys
+  VERIFY=$VERIFY "$PY" - "$@" <<'PY'
+import base64, hashlib, os, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 serial, = db.execute("SELECT serial FROM log_leaves WHERE idx = 5000").fetchone()
 pem, = db.execute("SELECT pem FROM certs WHERE serial = (SELECT serial FROM log_leaves WHERE idx = 5001)").fetchone()
@@ -152,14 +145,9 @@ der = base64.b64decode("".join(pem.split("-----")[2].split()))
 db.execute("UPDATE certs SET pem = ? WHERE serial = ?", (pem, serial))
 db.execute("UPDATE log_leaves SET leaf_hash = ? WHERE idx = 5000", (hashlib.sha256(b"\x00" + der).digest(),))
 if len(sys.argv) > 2:
+    sys.path.insert(0, os.path.dirname(os.environ["VERIFY"]))
+    from verify_log import mth
     hs = [h for (h,) in db.execute("SELECT leaf_hash FROM log_leaves ORDER BY idx")]
-    def mth(hs):
-        if len(hs) == 1:
-            return hs[0]
-        k = 1
-        while k * 2 < len(hs):
-            k *= 2
-        return hashlib.sha256(b"\x01" + mth(hs[:k]) + mth(hs[k:])).digest()
     for seq, size in db.execute("SELECT seq, tree_size FROM log_heads").fetchall():
         db.execute("UPDATE log_heads SET root_hash = ? WHERE seq = ?", (mth(hs[:size]), seq))
 db.commit()

@@ -10,6 +10,9 @@ hashlib only, no project code:
       tree_size and root_hash are that head's.
   verify_log.py inclusion-lines PROOFS.jsonl CERTS_DIR
       every line of `iot-ca log proof --all`, each against CERTS_DIR/<serial>.pem
+  verify_log.py head HEAD.json LEAVES.bin
+      an exported log-head.json against log-leaves.bin: the leaves' size and SHA-256 as
+      the head lists them, and their Merkle Tree Hash (RFC 9162 §2.1.1) its root_hash.
   verify_log.py consistency PROOF.json [OLD_HEAD.json NEW_HEAD.json]
       PROOF.json is `iot-ca log consistency OLD NEW`, checked per RFC 9162 §2.1.4.2;
       with the heads, that its sizes and roots are theirs.
@@ -30,6 +33,38 @@ def leaf_hash(entry):
 
 def node_hash(left, right):
     return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def mth(leaves):
+    """RFC 9162 §2.1.1 over a list of leaf hashes, iteratively: a stack of perfect
+    subtrees, merged as they complete (the tests import this one copy)."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    stack = []  # (size, hash)
+    for h in leaves:
+        size = 1
+        while stack and stack[-1][0] == size:
+            h = node_hash(stack.pop()[1], h)
+            size *= 2
+        stack.append((size, h))
+    h = stack.pop()[1]
+    while stack:
+        h = node_hash(stack.pop()[1], h)
+    return h
+
+
+def check_head(head, leaves):
+    if len(leaves) % 32:
+        return f"the leaves are {len(leaves)} bytes, not a multiple of 32"
+    listed = head.get("leaves") or {}
+    if listed.get("size") != len(leaves) or len(leaves) != 32 * size_of(head.get("tree_size"), "tree_size"):
+        return "the leaves' size is not the head's"
+    if listed.get("sha256") != hashlib.sha256(leaves).hexdigest():
+        return "the leaves' SHA-256 is not the head's"
+    root = mth([leaves[i:i + 32] for i in range(0, len(leaves), 32)])
+    if root != unhex(head.get("root_hash"), "root_hash"):
+        return f"the leaves hash to {root.hex()}, the head says {head.get('root_hash')}"
+    return None
 
 
 def unhex(text, what):
@@ -156,6 +191,14 @@ def main(argv):
                     return 1
                 count += 1
         print(f"{count} inclusion proofs OK")
+        return 0
+    if len(argv) == 4 and argv[1] == "head":
+        with open(argv[3], "rb") as f:
+            err = check_head(load_json(argv[2]), f.read())
+        if err:
+            print(f"verify_log: head: {err}", file=sys.stderr)
+            return 1
+        print("log head OK")
         return 0
     if argv[1:2] == ["consistency"] and len(argv) in (3, 5):
         proof = load_json(argv[2])
