@@ -45,6 +45,12 @@ This package is meant for the CA workstation, which may be air-gapped: it holds
 no network service. The gateway that checks device certificates at the edge is
 in the iot-gateway package.")
 
+# CA keys in a PKCS#11 token (docs/hsm.md): iot-ca loads libp11's engine and the module
+# at run time (dlopen), which shlibdeps cannot see; the default [hsm] module is p11-kit's
+# proxy. Not Depends: a workstation with key files needs neither.
+set(CPACK_DEBIAN_CA_PACKAGE_RECOMMENDS "libengine-pkcs11-openssl, p11-kit-modules")
+set(CPACK_DEBIAN_CA_PACKAGE_SUGGESTS "softhsm2, opensc")
+
 set(CPACK_DEBIAN_GATEWAY_PACKAGE_NAME iot-gateway)
 set(CPACK_DEBIAN_GATEWAY_PACKAGE_SECTION net)
 # adduser: postinst creates the account; init-system-helpers: deb-systemd-helper.

@@ -58,6 +58,9 @@ others=$(tr ',' '\n' <<<"$ca_deps" | sed 's/^ *//; s/ .*//' | grep -v -e '^lib' 
 dpkg-deb -c "$CA_DEB" | grep -q -e 'systemd' -e '/etc/' && fail "iot-pki-ca ships a service or /etc file"
 [ -z "$(dpkg-deb --ctrl-tarfile "$CA_DEB" | tar -t | grep -e postinst -e prerm -e postrm)" ] ||
   fail "iot-pki-ca has maintainer scripts"
+# A token-held CA key (docs/hsm.md) needs the engine and module iot-ca opens at run time.
+field "$CA_DEB" Recommends | grep -q libengine-pkcs11-openssl ||
+  fail "iot-pki-ca does not recommend libengine-pkcs11-openssl: $(field "$CA_DEB" Recommends)"
 gw_deps=$(field "$GW_DEB" Depends)
 for dep in libssl3 libsystemd0 adduser init-system-helpers; do
   grep -q "$dep" <<<"$gw_deps" || fail "iot-gateway Depends lacks $dep: $gw_deps"
