@@ -75,38 +75,35 @@ Hash leaf_at(std::string_view leaves, std::size_t at) {
   return h;
 }
 
-const Json* listed(const Json& files, std::string_view name) {
-  for (const auto& f : files) {
-    if (f.is_object() && f.contains("name") && f["name"].is_string() && f["name"] == name) {
-      return &f;
-    }
-  }
-  return nullptr;
-}
-
-void check_listed(const Json& files, std::string_view name, std::string_view data,
-                  const std::string& sha) {
-  const Json* f = listed(files, name);
-  if (f == nullptr) fail("the manifest lists no " + std::string(name));
-  const auto size = f->find("size");
-  const auto digest = f->find("sha256");
-  if (size == f->end() || !size->is_number_unsigned() || digest == f->end() ||
-      !digest->is_string()) {
-    fail("the manifest's entry of " + std::string(name) + " needs a size and a sha256");
-  }
-  if (size->get<std::uint64_t>() != data.size() || digest->get<std::string>() != sha) {
-    fail(std::string(name) + " does not match the manifest (SHA-256 " + sha + ", " +
-         std::to_string(data.size()) + " bytes; the manifest says " +
-         digest->get<std::string>().substr(0, 64) + ", " +
-         std::to_string(size->get<std::uint64_t>()) + ")");
-  }
-}
-
 std::string hex(const Hash& h) {
   return pki::hex_lower(h);
 }
 
 }  // namespace
+
+std::string manifest_entry_problem(const nlohmann::json& files, std::string_view name,
+                                   std::string_view data, const std::string& sha256_hex) {
+  const Json* f = nullptr;
+  for (const auto& e : files) {
+    if (e.is_object() && e.contains("name") && e["name"].is_string() && e["name"] == name) {
+      f = &e;
+      break;
+    }
+  }
+  if (f == nullptr) return "the manifest lists no " + std::string(name);
+  const auto size = f->find("size");
+  const auto digest = f->find("sha256");
+  if (size == f->end() || !size->is_number_unsigned() || digest == f->end() ||
+      !digest->is_string()) {
+    return "the manifest's entry of " + std::string(name) + " needs a size and a sha256";
+  }
+  if (size->get<std::uint64_t>() == data.size() && digest->get<std::string>() == sha256_hex)
+    return "";
+  return std::string(name) + " does not match the manifest (SHA-256 " + sha256_hex + ", " +
+         std::to_string(data.size()) + " bytes; the manifest says " +
+         digest->get<std::string>().substr(0, 64) + ", " +
+         std::to_string(size->get<std::uint64_t>()) + ")";
+}
 
 LogHead parse_log_head(std::string_view text) {
   if (text.size() > kMaxLogHeadBytes) {
@@ -193,7 +190,10 @@ LogVerdict verify_log(std::string_view manifest_json, std::string_view head_json
         root->get<std::string>() != h.root_hash) {
       fail("the manifest's \"log\" is not the head's tree_size and root_hash");
     }
-    check_listed(*files, kLogHeadFile, head_json, pki::sha256_hex(head_json));
+    if (auto p =
+            manifest_entry_problem(*files, kLogHeadFile, head_json, pki::sha256_hex(head_json));
+        !p.empty())
+      fail(p);
     if (leaves.size() % kLeafBytes != 0) {
       fail(std::string(kLogLeavesFile) + " is " + std::to_string(leaves.size()) +
            " bytes, not a multiple of 32");
@@ -208,7 +208,7 @@ LogVerdict verify_log(std::string_view manifest_json, std::string_view head_json
       fail(std::string(kLogLeavesFile) + " has SHA-256 " + sha + "; the head says " +
            h.leaves_sha256);
     }
-    check_listed(*files, kLogLeavesFile, leaves, sha);
+    if (auto p = manifest_entry_problem(*files, kLogLeavesFile, leaves, sha); !p.empty()) fail(p);
     // One pass: the root of all leaves and of the first previous.tree_size.
     pki::translog::RootBuilder t;
     std::string old_root;

@@ -26,6 +26,8 @@
 
 #include <openssl/x509.h>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "translog/merkle.hpp"
 
 namespace gw::revocation {
@@ -64,6 +66,14 @@ struct LogMark {
 // Strict: a JSON object of at most kMaxLogHeadBytes with exactly the keys above, of
 // the types above. Throws pki::Error(data) "log: …".
 [[nodiscard]] LogHead parse_log_head(std::string_view json);
+
+// The one check of a file against its entry in the verified manifest's "files" list
+// (ca-bundle.pem, crl.pem, log-head.json, log-leaves.bin): "" when the entry lists
+// exactly this size and SHA-256 (`sha256_hex`, of `data`), else the problem, naming
+// the file.
+[[nodiscard]] std::string manifest_entry_problem(const nlohmann::json& files, std::string_view name,
+                                                 std::string_view data,
+                                                 const std::string& sha256_hex);
 
 [[nodiscard]] Hash cert_leaf_hash(X509* cert);  // pki::translog::leaf_hash of its DER
 // The Merkle Tree Hash of `leaves` (32-byte leaf hashes, concatenated), streaming.

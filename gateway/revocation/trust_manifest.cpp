@@ -110,30 +110,9 @@ std::vector<X509*> pinned_anchors(const Bundle& bundle, const std::vector<std::s
   return anchors;
 }
 
-const Json* file_entry(const Json& files, std::string_view name) {
-  for (const auto& f : files) {
-    if (f.is_object() && f.contains("name") && f["name"].is_string() && f["name"] == name) {
-      return &f;
-    }
-  }
-  return nullptr;
-}
-
 void check_file(const Json& files, std::string_view name, std::string_view data) {
-  const Json* f = file_entry(files, name);
-  if (f == nullptr) throw Refused{"trust.manifest: lists no " + std::string(name)};
-  const auto size = f->find("size");
-  const auto sha = f->find("sha256");
-  if (size == f->end() || !size->is_number_unsigned() || sha == f->end() || !sha->is_string()) {
-    throw Refused{"trust.manifest: the entry of " + std::string(name) +
-                  " needs a size and a sha256"};
-  }
-  if (size->get<std::uint64_t>() != data.size() ||
-      sha->get<std::string>() != pki::sha256_hex(data)) {
-    throw Refused{"trust.manifest: " + std::string(name) +
-                  " does not match the manifest (SHA-256 " + pki::sha256_hex(data) +
-                  ", manifest says " + sha->get<std::string>().substr(0, 64) + ")"};
-  }
+  if (auto p = manifest_entry_problem(files, name, data, pki::sha256_hex(data)); !p.empty())
+    throw Refused{"trust.manifest: " + p};
 }
 
 // Step 3. Returns the sequence and the publisher certificate (for the CRL check).
