@@ -33,6 +33,8 @@ std::string hex_upper(std::span<const unsigned char> bytes) {
 
 std::optional<Bytes> hex_decode(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
+  // Nothing to decode: libsodium's decoder must not see the null buffers of empty input.
+  if (hex.empty()) return Bytes{};
   Bytes out(hex.size() / 2);
   std::size_t len = 0;
   const char* end = nullptr;

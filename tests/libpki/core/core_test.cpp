@@ -19,6 +19,8 @@ TEST_CASE("hex round-trips and rejects odd lengths and non-hex characters") {
   CHECK(pki::hex_decode("00ab7F").value() == b);
   CHECK_FALSE(pki::hex_decode("abc").has_value());
   CHECK_FALSE(pki::hex_decode("zz").has_value());
+  // Empty input decodes to no bytes (and hands libsodium no null buffer: UBSan caught it).
+  CHECK(pki::hex_decode("").value().empty());
 }
 
 TEST_CASE("base64url has no padding and refuses characters outside its alphabet") {
