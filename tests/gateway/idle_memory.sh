@@ -53,8 +53,14 @@ sleep 1
 after=$(rss_kib)
 per=$(((after - before) * 1024 / N))
 echo "RSS $before KiB -> $after KiB: $per B per idle connection"
-[ "$per" -lt "$LIMIT" ] || fail "RSS per idle mTLS connection $per B, limit $LIMIT B"
-pass "$N idle mTLS connections: $per B of RSS each (< $LIMIT B)"
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+  # Under ASan (redzones, the freed-memory quarantine) RSS says nothing about the
+  # product's buffers: the bound is the Release build's; here the connections must hold.
+  pass "$N idle mTLS connections held under ASan ($per B of RSS each, not bounded here)"
+else
+  [ "$per" -lt "$LIMIT" ] || fail "RSS per idle mTLS connection $per B, limit $LIMIT B"
+  pass "$N idle mTLS connections: $per B of RSS each (< $LIMIT B)"
+fi
 kill "$CLIENT" 2>/dev/null || true
 wait "$CLIENT" 2>/dev/null || true
 expect_status 200 dev_curl dev-1 -X POST "$(URL /auth/token)"
